@@ -1,0 +1,71 @@
+"""Throughput of bot.core.parse.parse_message vs bare stdlib email parsing.
+
+Builds a realistic mix of ~10 KB HTML notifications from tests/corpus (order ids varied so
+no two messages are byte-identical), then times `email.message_from_bytes` (compat32, the
+stdlib default) and `parse_message` over the same bytes. Prints msgs/s and the ratio.
+Run: python bench/parse.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.core.parse import parse_message  # noqa: E402
+
+CORPUS = ROOT / "tests" / "corpus"
+ORDER = re.compile(rb"\d{3}-\d{7}-\d{7}")
+
+
+def build_mix(n: int = 400, seed: int = 7) -> list[bytes]:
+    rng = random.Random(seed)
+    files = sorted(CORPUS.glob("*.eml"))
+    html = [f.read_bytes() for f in files if b"text/html" in f.read_bytes()]
+    big = [r for r in html if len(r) >= 5000]  # the ~6-12 KB SPACE notifications
+    others = [f.read_bytes() for f in files if f.read_bytes() not in big]
+    mix = []
+    for i in range(n):
+        src = rng.choice(big) if i % 5 else rng.choice(others)
+        new_id = f"{rng.randint(100, 999)}-{rng.randint(0, 9999999):07d}-{rng.randint(0, 9999999):07d}"
+        mix.append(ORDER.sub(new_id.encode(), src))
+    return mix
+
+
+def bench(fn, msgs: list[bytes], rounds: int) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for raw in msgs:
+            fn(raw)
+        best = min(best, time.perf_counter() - t0)
+    return len(msgs) / best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--n", type=int, default=400)
+    args = ap.parse_args()
+    msgs = build_mix(args.n)
+    avg_kb = sum(map(len, msgs)) / len(msgs) / 1024
+    for raw in msgs[:50]:  # warm-up + sanity
+        assert parse_message(raw).error is None
+    stdlib = bench(email.message_from_bytes, msgs, args.rounds)
+    ours = bench(lambda raw: parse_message(raw, trusted_authserv_ids=("mx.lumen-et-cie.fr",)),
+                 msgs, args.rounds)
+    print(f"messages: {len(msgs)} (avg {avg_kb:.1f} KB)")
+    print(f"email.message_from_bytes (compat32): {stdlib:10.0f} msgs/s")
+    print(f"bot.core.parse.parse_message       : {ours:10.0f} msgs/s")
+    print(f"ratio (stdlib / parse_message)     : {stdlib / ours:10.2f}x  (target <= 3)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""Command line: run | demo | parse | status | show | outbox | check-config."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot import __version__
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _load(config: str) -> Settings:
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error:\n{exc}") from None
+
+
+def _setup_logging(verbose: bool, fmt: str = "human") -> None:
+    level = logging.DEBUG if verbose else logging.INFO
+    if fmt == "json":
+        class _Json(logging.Formatter):
+            def format(self, record: logging.LogRecord) -> str:
+                return json.dumps({"time": self.formatTime(record), "level": record.levelname,
+                                   "logger": record.name, "message": record.getMessage()},
+                                  ensure_ascii=False)
+        handler = logging.StreamHandler()
+        handler.setFormatter(_Json())
+        logging.basicConfig(level=level, handlers=[handler])
+    else:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="sellerbot")
+def main() -> None:
+    """sellerbot: never miss an Amazon return-request or A-to-Z claim deadline."""
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False),
+              help="TOML configuration file.")
+@click.option("--once", is_flag=True, help="Sync, process, send what is due, exit.")
+@click.option("--dry-run", "dry_run", type=click.Path(file_okay=False), default=None,
+              help="Send nothing; write outgoing mail into this folder.")
+@click.option("--log-format", type=click.Choice(["human", "json"]), default="human")
+@click.option("-v", "--verbose", is_flag=True)
+def run(config: str, once: bool, dry_run: str | None, log_format: str, verbose: bool) -> None:
+    """Run the daemon (or one pass with --once)."""
+    from bot.daemon import AlreadyRunning, Daemon
+
+    _setup_logging(verbose, log_format)
+    settings = _load(config)
+    daemon = Daemon(settings, SystemClock(), dry_run_dir=dry_run)
+    try:
+        if once:
+            stats = daemon.run_once()
+            click.echo(f"processed {stats.processed} message(s): "
+                       + ", ".join(f"{k}={v}" for k, v in sorted(stats.by_status.items())))
+            return
+        signal.signal(signal.SIGTERM, lambda *_: daemon.stop_event.set())
+        daemon.run_forever()
+    except AlreadyRunning as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+def demo() -> None:
+    """Run the whole flow in one process on an embedded default (no account, no network)."""
+    from bot.demo import run_demo
+
+    logging.basicConfig(level=logging.WARNING)
+    sys.exit(run_demo())
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--authserv-id", "authserv", multiple=True,
+              help="Trust Authentication-Results from this authserv-id.")
+@click.option("--seller", multiple=True, help="Seller address (commands come from it).")
+@click.option("--bot", "bot_address", multiple=True, help="sellerbot's own address.")
+def parse(files: tuple[str, ...], as_json: bool, authserv: tuple[str, ...],
+          seller: tuple[str, ...], bot_address: tuple[str, ...]) -> None:
+    """Parse emails without touching any state or network."""
+    from bot.core.parse import parse_message
+
+    for name in files:
+        notice = parse_message(Path(name).read_bytes(), trusted_authserv_ids=authserv,
+                               seller_addresses=tuple(s.lower() for s in seller),
+                               bot_addresses=tuple(b.lower() for b in bot_address))
+        data = {"file": name, **notice.to_json()}
+        if as_json:
+            click.echo(json.dumps(data, ensure_ascii=False))
+            continue
+        click.echo(click.style(f"{name}: {data['kind']}", bold=True))
+        for key in ("marketplace", "language", "order_id", "reason", "event_time", "deadline"):
+            if data.get(key):
+                click.echo(f"  {key}: {data[key]}")
+        for link in data["links"]:
+            click.echo(f"  link {link['role']}: {link['target']}")
+        for reason in data["suspicious_reasons"]:
+            click.echo(f"  suspicious: {reason}")
+        if data.get("error"):
+            click.echo(f"  error: {data['error']}")
+
+
+def _store(config: str) -> Any:
+    from bot.edges.store import Store
+
+    settings = _load(config)
+    return settings, Store(settings.bot.database)
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def status(config: str, as_json: bool) -> None:
+    """Open cases sorted by time left, overdue first."""
+    from zoneinfo import ZoneInfo
+
+    from bot.edges.store import parse_iso
+
+    settings, store = _store(config)
+    now = SystemClock().now()
+    rows = store.cases_where("state in ('return_requested','claim_info_requested',"
+                             "'claim_granted','message_awaiting_reply')", [],
+                             order_by="deadline is null, deadline")
+    zone = ZoneInfo(settings.seller.timezone)
+    out = []
+    for r in rows:
+        deadline = parse_iso(r["deadline"])
+        out.append({"ref": r["ref"], "kind": r["kind"], "state": r["state"],
+                    "order_id": r["order_id"],
+                    "deadline": deadline.astimezone(zone).isoformat() if deadline else None,
+                    "overdue": bool(deadline and deadline <= now),
+                    "hours_left": round((deadline - now).total_seconds() / 3600, 1)
+                    if deadline else None})
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"{len(out)} open case(s)")
+        for col in ("ref", "kind", "awaiting", "order", "deadline", "left"):
+            table.add_column(col)
+        for o in out:
+            table.add_row(o["ref"], o["kind"], o["state"], o["order_id"] or "",
+                          (o["deadline"] or "")[:16].replace("T", " "),
+                          "OVERDUE" if o["overdue"] else f"{o['hours_left']} h")
+        Console().print(table)
+    else:
+        for o in out:
+            click.echo("\t".join(str(o[k] or "") for k in ("ref", "kind", "state", "order_id",
+                                                            "deadline", "hours_left")))
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+@click.argument("ref")
+def show(config: str, ref: str) -> None:
+    """The timeline of a case (by case ref or order id)."""
+    _settings, store = _store(config)
+    case = store.case_by_ref(ref)
+    if case is None:
+        found = store.cases_where("order_id = ?", [ref])
+        case = found[0] if found else None
+    if case is None:
+        raise click.ClickException(f"no case {ref}")
+    click.echo(f"{case['ref']}  {case['kind']}  {case['state']}  order {case['order_id']}  "
+               f"deadline {case['deadline']}")
+    for ev in store.events(case["id"]):
+        click.echo(f"  {ev['at']}  {ev['kind']:<22} {ev['from_state'] or '':>22} -> "
+                   f"{ev['to_state'] or '':<22} {ev['reason']}")
+    for rem in store.reminders(case["id"]):
+        click.echo(f"  reminder {rem['kind']} #{rem['seq']} due {rem['due_at']}: {rem['status']}")
+    for eff in store.effects():
+        if eff["case_id"] == case["id"]:
+            click.echo(f"  effect {eff['kind']} {eff['effect_key']}: {eff['status']}")
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def outbox(config: str, as_json: bool) -> None:
+    """What is pending, retrying, failed or uncertain in the outbox."""
+    _settings, store = _store(config)
+    rows = [{k: e[k] for k in ("id", "kind", "effect_key", "status", "attempts",
+                               "next_attempt_at", "last_error")}
+            for e in store.effects(("pending", "retrying", "inflight", "failed", "uncertain"))]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+    else:
+        for r in rows:
+            click.echo(f"{r['id']:>5} {r['kind']:<6} {r['status']:<9} tries={r['attempts']} "
+                       f"{r['effect_key']}  {r['last_error'] or ''}")
+        if not rows:
+            click.echo("outbox empty: everything was delivered")
+
+
+@main.command("check-config")
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+def check_config(config: str) -> None:
+    """Validate the configuration file."""
+    settings = _load(config)
+    click.echo(f"{config}: OK (seller {settings.seller.name}, links mode "
+               f"{settings.links.effective_mode})")

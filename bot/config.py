@@ -1,0 +1,274 @@
+"""TOML -> validated, frozen settings.
+
+A bad config must stop sellerbot at start with the file, the key and what is wrong, never
+surface later as a KeyError deep in the daemon. pydantic does the checking; this module only
+shapes its errors and resolves secrets (env var or `password_command`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+#: Seller Central hosts sellerbot may request (after unwrapping Amazon's redirects).
+DEFAULT_ALLOWED_HOSTS = (
+    "sellercentral.amazon.fr", "sellercentral.amazon.de", "sellercentral.amazon.it",
+    "sellercentral.amazon.es", "sellercentral.amazon.co.uk", "sellercentral.amazon.com",
+    "sellercentral.amazon.nl", "sellercentral.amazon.com.be", "sellercentral.amazon.pl",
+    "sellercentral.amazon.se", "sellercentral-europe.amazon.com",
+)
+
+
+class ConfigError(Exception):
+    """Raised at start: names the file, the key and the problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_email(value: str) -> str:
+    if not EMAIL_RE.match(value):
+        raise ValueError(f"not an email address: {value!r}")
+    return value.lower()
+
+
+Email = Annotated[str, Field(min_length=3)]
+
+
+def _resolve(what: str, inline: str | None, env: str | None, command: str | None) -> str | None:
+    if inline is not None:
+        return inline
+    if env:
+        value = os.environ.get(env)
+        if value is None:
+            raise ConfigError(f"{what}_env: environment variable {env} is not set")
+        return value
+    if command:
+        try:
+            done = subprocess.run(shlex.split(command), capture_output=True, text=True,
+                                  timeout=30, check=False)
+        except OSError as exc:
+            raise ConfigError(f"{what}_command: cannot run: {exc}") from None
+        if done.returncode != 0:
+            raise ConfigError(f"{what}_command: exited {done.returncode}: "
+                              f"{done.stderr.strip()[:200]}")
+        return done.stdout.rstrip("\n")
+    return None
+
+
+class Secret(_Section):
+    """A login secret given inline, by environment variable, or by a command's output."""
+
+    password: str | None = None
+    password_env: str | None = None
+    password_command: str | None = None
+
+    def resolve_password(self, section: str) -> str | None:
+        return _resolve(f"{section}.password", self.password, self.password_env,
+                        self.password_command)
+
+
+class SellerSettings(_Section):
+    name: str = "Seller"
+    addresses: list[str] = Field(min_length=1, description="who may send commands")
+    notify: list[str] = Field(default_factory=list, description="who receives notices")
+    backup: str | None = None
+    language: Literal["fr", "en", "de", "it", "es"] = "fr"
+    timezone: str = "Europe/Paris"
+
+    _emails = field_validator("addresses", "notify", mode="after")(
+        lambda v: [_check_email(a) for a in v])
+
+    @field_validator("backup")
+    @classmethod
+    def _backup(cls, v: str | None) -> str | None:
+        return _check_email(v) if v else v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (e.g. 'Europe/Paris')") from None
+        return v
+
+    @property
+    def recipients(self) -> list[str]:
+        return self.notify or self.addresses[:1]
+
+
+class BotSettings(_Section):
+    address: str
+    secret: str | None = None
+    secret_env: str | None = None
+    secret_command: str | None = None
+    name: str = "sellerbot"
+    database: str = "sellerbot.db"
+    token_days: int = Field(default=21, ge=1, le=365)
+    subject_tag: str = "sellerbot"
+    max_replies_per_thread_per_hour: int = Field(default=5, ge=1)
+
+    _addr = field_validator("address")(lambda v: _check_email(v))
+
+    @property
+    def domain(self) -> str:
+        return self.address.rsplit("@", 1)[1]
+
+
+class ImapSettings(Secret):
+    host: str
+    port: int = Field(default=993, ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    username: str
+    folders: list[str] = Field(default_factory=lambda: ["INBOX"], min_length=1)
+    move_processed_to: str | None = None
+    quarantine_folder: str | None = None
+    idle: bool = True
+    idle_renew_seconds: int = Field(default=1500, ge=30, le=1740)
+    poll_seconds: int = Field(default=60, ge=5)
+    batch_size: int = Field(default=200, ge=1, le=5000)
+    timeout_seconds: float = Field(default=60, gt=0)
+
+
+class SmtpSettings(Secret):
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "starttls"
+    username: str | None = None
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+class LinkSettings(_Section):
+    mode: Literal["follow", "notify"] | None = None
+    allowed_hosts: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS))
+    timeout_seconds: float = Field(default=15, gt=0, le=120)
+    session_cookie_env: str | None = None
+    stand_in: str | None = Field(default=None, description="TEST ONLY: base URL replacing Amazon")
+
+    @field_validator("stand_in")
+    @classmethod
+    def _stand_in(cls, v: str | None) -> str | None:
+        if v and not re.match(r"^http://(127\.0\.0\.1|localhost|\[::1\]):\d+/?$", v):
+            raise ValueError("stand_in must be http://127.0.0.1:<port> (tests and demo only)")
+        return v.rstrip("/") if v else v
+
+    @property
+    def effective_mode(self) -> str:
+        if self.mode:
+            return self.mode
+        return "follow" if (self.session_cookie_env or self.stand_in) else "notify"
+
+
+class AuthSettings(_Section):
+    trusted_authserv_ids: list[str] = Field(default_factory=list)
+    require_dmarc_for_commands: bool = False
+
+
+class ReminderSettings(_Section):
+    quiet_hours: str | None = "22:00-07:30"
+    return_offsets_hours: list[float] = Field(default_factory=lambda: [24, 6, 2])
+    claim_offsets_hours: list[float] = Field(default_factory=lambda: [48, 24, 6])
+    message_offsets_hours: list[float] = Field(default_factory=lambda: [12, 3, 1])
+    appeal_offsets_hours: list[float] = Field(default_factory=lambda: [168, 48, 24])
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, v: str | None) -> str | None:
+        if v and not re.match(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$", v):
+            raise ValueError("expected 'HH:MM-HH:MM', e.g. '22:00-07:30'")
+        return v or None
+
+    def quiet_window(self) -> tuple[time, time] | None:
+        if not self.quiet_hours:
+            return None
+        start, end = self.quiet_hours.split("-")
+        return time.fromisoformat(start), time.fromisoformat(end)
+
+
+class PolicySettings(_Section):
+    auto_authorize: Literal["none", "in_policy", "all"] = "none"
+    auto_authorize_reasons: list[str] = Field(default_factory=list)
+    auto_authorize_max_value: float | None = Field(default=None, ge=0)
+    keep_item_factor: float = Field(default=1.0, gt=0)
+    return_shipping_cost: dict[str, float] = Field(default_factory=dict)
+    high_value_threshold: float | None = Field(default=None, ge=0)
+
+
+class Settings(_Section):
+    seller: SellerSettings
+    bot: BotSettings
+    imap: ImapSettings | None = None
+    smtp: SmtpSettings
+    links: LinkSettings = LinkSettings()
+    authentication: AuthSettings = AuthSettings()
+    reminders: ReminderSettings = ReminderSettings()
+    policy: PolicySettings = PolicySettings()
+    templates_dir: str | None = None
+    source: str = Field(default="<memory>", exclude=True)
+
+    @model_validator(mode="after")
+    def _bot_not_seller(self) -> "Settings":
+        if self.bot.address in self.seller.addresses:
+            raise ValueError("bot.address must differ from every seller.addresses entry "
+                             "(sellerbot never executes its own mail)")
+        return self
+
+    def secret_key(self) -> bytes:
+        try:
+            key = _resolve("bot.secret", self.bot.secret, self.bot.secret_env,
+                           self.bot.secret_command)
+        except ConfigError as exc:
+            raise ConfigError(f"{self.source}: {exc}") from None
+        if not key or len(key) < 16:
+            raise ConfigError(f"{self.source}: bot.secret: the reply-token secret is missing "
+                              "or shorter than 16 characters (use secret_env or secret_command)")
+        return key.encode()
+
+
+def _format_error(source: str, err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (typo?)"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"{source}: {key}: {msg}")
+    return "\n".join(lines)
+
+
+def load_settings(path: str | Path, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read and validate a TOML config; raise ConfigError naming file, key and problem."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    for section, values in (overrides or {}).items():
+        data.setdefault(section, {}).update(values)
+    return settings_from_dict(data, str(path))
+
+
+def settings_from_dict(data: dict[str, Any], source: str = "<memory>") -> Settings:
+    try:
+        settings = Settings.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise ConfigError(_format_error(source, exc)) from None
+    settings.secret_key()  # fail now, not at the first reply
+    return settings

@@ -1,0 +1,143 @@
+"""A-to-Z guarantee claims: filed, information requested, decided, appeal decided."""
+
+from __future__ import annotations
+
+import re
+
+from bot.domain import Kind, Notice
+
+from .common import find_order_id, normalize_reason
+from .context import Ctx
+from .mime import find_money
+
+_INFO_SUBJECT = re.compile(
+    r"action requise|action required|informations? (?:demand[ée]es|requises|compl[ée]mentaires)|"
+    r"information (?:requested|required|needed)|handlungsbedarf|aktion erforderlich|"
+    r"informationen (?:angefordert|erforderlich|ben[öo]tigt)|azione richiesta|"
+    r"richiesta di informazioni|informazioni richieste|acci[óo]n requerida|se requiere|"
+    r"informaci[óo]n (?:solicitada|requerida|adicional)", re.I)
+_NO_ACTION = re.compile(
+    r"aucune action n.est (?:n[ée]cessaire|requise)|no action is (?:required|needed)|"
+    r"you don.t need to (?:do anything|take any action)|keine (?:aktion|ma[ßs]nahme|handlung) "
+    r"(?:ist )?erforderlich|m[üu]ssen (?:derzeit )?nichts (?:tun|unternehmen)|"
+    r"nessuna azione (?:[èe] )?(?:richiesta|necessaria)|non [èe] (?:richiesta|necessaria) "
+    r"alcuna azione|no es necesario que (?:realices|realice|hagas|haga)|no se requiere ninguna acci",
+    re.I)
+_INFO_BODY = re.compile(
+    r"(?<!si )(?<!if )(?:nous avons besoin d.informations|merci de nous communiquer|"
+    r"we need (?:additional |more |some )?information|please provide|"
+    r"wir ben[öo]tigen (?:weitere |zus[äa]tzliche )?informationen|bitte (?:teilen|senden) sie uns|"
+    r"abbiamo bisogno di (?:ulteriori |altre )?informazioni|ti preghiamo di fornir|"
+    r"necesitamos (?:m[áa]s |informaci[óo]n adicional|informaci[óo]n)|proporci[óo]nanos)", re.I)
+_APPEAL = re.compile(
+    r"\bappel\b|\bappeal\b|einspruch|widerspruch|ricorso|appello|apelaci[óo]n|recurso", re.I)
+_APPEAL_REVERSED = re.compile(
+    r"annul[ée] notre d[ée]cision|infirm|revers|overturn|recr[ée]dit|rembours[ée] sur votre compte|"
+    r"aufgehoben|r[üu]ckg[äa]ngig|gutgeschrieben|annullato la nostra decisione|riaccredit|"
+    r"revocado|anulado nuestra decisi|reembolsar[áa]? (?:en|a) tu cuenta|abonar", re.I)
+_APPEAL_DENIED = re.compile(
+    r"maint(?:enu|enons)|confirm[ée]|upheld|uphold|bleibt bestehen|best[äa]tigt|"
+    r"confermat|mantenemos|mantenida|confirmad|rejet[ée]|denied|abgelehnt|respint|rechazad", re.I)
+_DENIED = re.compile(
+    r"refus[ée] la r[ée]clamation|r[ée]clamation (?:a [ée]t[ée] )?refus[ée]e|rejet[ée]|"
+    r"(?:denied|rejected|declined) the claim|claim (?:has been |was )?(?:denied|rejected|declined)|"
+    r"in your favou?r|en votre faveur|abgelehnt|zu ihren gunsten|respint|a tuo favore|"
+    r"a (?:tu|su) favor|denegad|rechazad", re.I)
+_GRANTED = re.compile(
+    r"accord[ée] au client|accord[ée] la r[ée]clamation|en faveur du client|"
+    r"(?:granted|approved) (?:the )?claim|claim (?:has been |was )?(?:granted|approved)|"
+    r"in favou?r of the (?:buyer|customer)|zugunsten des k[äa]ufers|stattgegeben|"
+    r"a favore del cliente|accolto|concedid|a favor del cliente", re.I)
+_WITHDRAWN = re.compile(r"retir[ée]e? (?:par|sa)|withdr[ae]wn?|zur[üu]ckgezogen|ritirat|retirad",
+                        re.I)
+_WINDOW_DAYS = re.compile(
+    r"(\d{1,2})\s*(?:jours?(?: calendaires)?|(?:calendar )?days?|kalendertage[n]?|tage[n]?|"
+    r"giorni(?: di calendario| solari)?|d[íi]as(?: naturales| calendario)?)", re.I)
+_WINDOW_HOURS = re.compile(r"(\d{1,3})\s*(?:heures|hours?|stunden|ore|horas)\b", re.I)
+_RESPOND_CTX = re.compile(
+    r"r[ée]pondre|respond|reply|antworten|rispondere|risposta|responder|respuesta", re.I)
+_CLAIM_REASON = re.compile(
+    r"(?:motif indiqu[ée] par le client|motif|reason given by the (?:buyer|customer)|reason|"
+    r"vom k[äa]ufer angegebener grund|grund|motivo indicato dal cliente|motivo)\s*:\s*"
+    r"([^;)\n.]+)", re.I)
+_CLAIM_ID = re.compile(r"(?:claim id|identifiant de (?:la )?r[ée]clamation|"
+                       r"anspruchs?-?id|id (?:del )?reclamo|id de (?:la )?reclamaci[óo]n)"
+                       r"\s*:?\s*([A-Za-z0-9-]{6,})", re.I)
+_WHY = re.compile(r"(?:pourquoi cette d[ée]cision|why (?:did we|this decision)|"
+                  r"warum diese entscheidung|perch[ée] questa decisione|"
+                  r"por qu[ée] (?:esta|hemos tomado esta) decisi[óo]n)\s*\??\s*\n?(.+)", re.I)
+
+
+def response_window_hours(text: str) -> int | None:
+    """The stated answer window: '3 jours calendaires' -> 72, '72 heures' -> 72."""
+    best: tuple[int, int] | None = None
+    for m in _WINDOW_DAYS.finditer(text):
+        near = text[max(0, m.start() - 120): m.start()]
+        if _RESPOND_CTX.search(near):
+            best = (m.start(), int(m.group(1)) * 24)
+            break
+    for m in _WINDOW_HOURS.finditer(text):
+        near = text[max(0, m.start() - 120): m.start()]
+        if _RESPOND_CTX.search(near) and (best is None or m.start() < best[0]):
+            best = (m.start(), int(m.group(1)))
+            break
+    return best[1] if best else None
+
+
+def _body(ctx: Ctx) -> str:
+    return ctx.text
+
+
+def parse_claim(ctx: Ctx, n: Notice, closing: bool | None) -> None:
+    """closing: True for A_Z_CLAIM_RESPONDENT_CLOSE, False for _NOTIFY, None unknown."""
+    text = _body(ctx)
+    subject = ctx.subject
+    n.order_id = find_order_id(subject, text)
+    n.amount = find_money(text) or find_money(subject)
+    m = _CLAIM_ID.search(text)
+    n.claim_id = m.group(1) if m else None
+    m = _CLAIM_REASON.search(text)
+    n.reason = m.group(1).strip() if m else None
+    decided = closing
+    if decided is None:
+        decided = bool(_DENIED.search(text) or _GRANTED.search(text)) and not _INFO_SUBJECT.search(
+            subject)
+    if decided:
+        head = subject + "\n" + text[:800]
+        if re.search(r"votre appel|your appeal|ihr(?:en)? (?:einspruch|widerspruch)|"
+                     r"(?:tuo|vostro) ricorso|(?:tu|su) apelaci[óo]n|r[ée]sultat de votre appel",
+                     head, re.I) or _APPEAL.search(subject):
+            n.kind = Kind.CLAIM_APPEAL_DECIDED
+            n.decision = ("appeal_granted_reversed" if _APPEAL_REVERSED.search(text)
+                          else "appeal_denied" if _APPEAL_DENIED.search(text) else None)
+            m = re.search(r"\(([^()]{4,120})\)", text)
+            if not n.reason and m:
+                n.reason = m.group(1).strip()
+            n.layout = "claim_appeal_decided"
+        else:
+            n.kind = Kind.CLAIM_DECIDED
+            if _WITHDRAWN.search(text[:1500]) and not _GRANTED.search(text[:1500]):
+                n.decision = "withdrawn"
+            elif _GRANTED.search(text) and not _DENIED.search(text[:400]):
+                n.decision = "granted_to_buyer"
+            elif _DENIED.search(text):
+                n.decision = "denied"
+            if not n.reason:
+                m = _WHY.search(text)
+                if m:
+                    n.reason = m.group(1).strip()
+            n.layout = "claim_decided"
+        n.reason_normalized = None
+        return
+    info = bool(_INFO_SUBJECT.search(subject))
+    if not info and not _NO_ACTION.search(text):
+        info = bool(_INFO_BODY.search(text)) or any(
+            str(link.role) == "respond" for link in n.links)
+    if info:
+        n.kind = Kind.CLAIM_INFO_REQUESTED
+        n.deadline_hours = response_window_hours(text) or 72
+        n.layout = "claim_info_requested"
+    else:
+        n.kind = Kind.CLAIM_FILED
+        n.layout = "claim_filed"
+    n.reason_normalized = None

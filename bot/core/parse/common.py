@@ -1,0 +1,154 @@
+"""Text helpers shared by the families: language, labelled fields, ids, reasons."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# --------------------------------------------------------------------------- language
+
+_LANG_WORDS = {
+    "fr": frozenset("le la les des du vous votre nous est une pour avec dans sur pas commande "
+                    "demande retour article client bonjour cordialement réclamation message".split()),
+    "en": frozenset("the and you your we is are for with this that order request return item "
+                    "customer buyer dear please claim message".split()),
+    "de": frozenset("der die das und sie ihre ihr wir ist nicht mit für bestellung artikel käufer "
+                    "guten tag rücksendung antrag nachricht".split()),
+    "it": frozenset("il lo gli di che per con non una sono ordine reso articolo cliente gentile "
+                    "richiesta reclamo messaggio hai ricevuto".split()),
+    "es": frozenset("el los las que por con una usted su pedido devolución artículo cliente hola "
+                    "solicitud reclamación mensaje ha recibido".split()),
+}
+_WORD = re.compile(r"[a-zà-öø-ÿß]+", re.I)
+
+
+def detect_language(text: str) -> str | None:
+    counts = dict.fromkeys(_LANG_WORDS, 0)
+    n = 0
+    for m in _WORD.finditer(text[:4000]):
+        w = m.group(0).lower()
+        n += 1
+        for lang, words in _LANG_WORDS.items():
+            if w in words:
+                counts[lang] += 1
+    lang, best = max(counts.items(), key=lambda kv: kv[1])
+    return lang if best >= 2 else None
+
+
+# --------------------------------------------------------------------------- ids
+
+ORDER_ID = re.compile(r"(?<![\d-])(\d{3}-\d{7}-\d{7})(?![\d-])")
+_ORDER_LABELLED = re.compile(
+    r"(?:commande|order(?:\s*(?:id|number|#|nr\.?))?|bestellung|bestellnummer|ordine|pedido|"
+    r"numéro de commande|n[°º] de commande|order id|bestell-nr\.?)"
+    r"[^\d\n]{0,25}?(\d{3}-\d{7}-\d{7})(?![\d-])", re.I)
+_ORDER_HASH = re.compile(r"(?:^|\n)\s*#\s*(\d{3}-\d{7}-\d{7})\s*:?", re.I)
+
+
+def find_order_id(subject: str, text: str) -> str | None:
+    """Only from a labelled position (body label, '# id' line) or the subject."""
+    m = _ORDER_LABELLED.search(text) or _ORDER_HASH.search(text)
+    if m:
+        return m.group(1)
+    m = ORDER_ID.search(subject)
+    return m.group(1) if m else None
+
+
+# --------------------------------------------------------------------------- labels
+
+def fold(s: str) -> str:
+    """Lower-case, accents removed, typographic apostrophes straightened."""
+    s = s.replace("\u2019", "'").replace("\u2018", "'").lower()
+    return "".join(c for c in unicodedata.normalize("NFD", s) if unicodedata.category(c) != "Mn")
+
+
+_LABEL_LINE = re.compile(r"^\s*[-*•]?\s*([^:\n]{2,70}?)\s*:\s*(.*)$")
+
+
+def labelled_fields(text: str) -> list[tuple[str, str]]:
+    """('folded label', value) for every 'Label : value' line.
+
+    An empty value is taken from the next line; a value continues on the following
+    lines until a blank line, another label line or a URL.
+    """
+    out: list[tuple[str, str]] = []
+    lines = text.split("\n")
+    n = len(lines)
+    for i, line in enumerate(lines):
+        if ":" not in line:
+            continue
+        m = _LABEL_LINE.match(line)
+        if not m or "http" in m.group(1) or m.group(1).lstrip().startswith("#"):
+            continue
+        parts = [m.group(2).strip()] if m.group(2).strip() else []
+        j = i + 1
+        while j < n and j - i <= 6:
+            nxt = lines[j].strip()
+            if not nxt or "http" in nxt or _LABEL_LINE.match(nxt) or "|" in nxt:
+                break
+            parts.append(nxt)
+            j += 1
+        out.append((fold(m.group(1)).strip(), " ".join(parts)))
+    return out
+
+
+def field(fields: list[tuple[str, str]], *patterns: re.Pattern[str]) -> str | None:
+    for rx in patterns:
+        for label, value in fields:
+            if rx.search(label) and value:
+                return value
+    return None
+
+
+def rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+# --------------------------------------------------------------------------- reasons
+
+_REASONS: list[tuple[str, re.Pattern[str]]] = [
+    ("unauthorized_purchase", rx(r"non autoris|unauthori[sz]ed purchase|nicht autorisiert|"
+                                 r"non autorizzat|no autorizad")),
+    ("missing_parts", rx(r"manquant|missing|fehlende|fehlt|mancant|faltan|piezas")),
+    ("wrong_item", rx(r"mauvais article|mauvais produit|wrong item|incorrect item|falscher artikel|"
+                      r"articolo sbagliato|articolo errato|art[ií]culo (?:equivocado|incorrecto)|"
+                      r"envoy[ée] par erreur|sent by mistake")),
+    ("damaged", rx(r"endommag|ab[iî]m|damaged|besch[äa]digt|danneggiat|dañad|danad|roto")),
+    ("defective", rx(r"d[ée]fectueu|ne fonctionne pas|defective|does ?n[o']t work|not working|"
+                     r"defekt|funktioniert nicht|difettos|non funziona|defectuos|no funciona")),
+    ("not_as_described", rx(r"ne correspond pas|pas conforme|not as described|"
+                            r"different from (?:the )?description|entspricht nicht|"
+                            r"non corrisponde|no coincide|no corresponde|diferente a la descripci")),
+    ("arrived_late", rx(r"en retard|arriv[ée] trop tard|arrived (?:too )?late|zu sp[äa]t|"
+                        r"in ritardo|lleg[óo] tarde|retraso")),
+    ("extra_item", rx(r"en plus|suppl[ée]mentaire|extra item|additional item|zus[äa]tzlich|"
+                      r"in pi[uù]|adicional")),
+    ("bad_packaging", rx(r"emballage|packaging|verpackung|imballaggio|embalaje")),
+    ("bought_by_mistake", rx(r"par erreur|by mistake|accidental|versehentlich|aus versehen|"
+                             r"per errore|por error")),
+    ("better_price", rx(r"meilleur prix|better price|moins cher|g[üu]nstiger|besserer preis|"
+                        r"prezzo migliore|mejor precio")),
+    ("incompatible", rx(r"incompatible|not compatible|non compatible|nicht kompatibel|"
+                        r"inkompatibel|non compatibile|no compatible")),
+    ("quality_not_adequate", rx(r"qualit[ée]|quality|qualit[äa]t|calidad")),
+    ("installation_issue", rx(r"installation|installazione|instalaci|einbau")),
+    ("no_longer_needed", rx(r"plus n[ée]cessaire|plus besoin|no longer needed|"
+                            r"nicht mehr ben[öo]tigt|non pi[uù] necessari|ya no (?:lo )?necesit|"
+                            r"changed (?:my )?mind|chang[ée] d'avis")),
+]
+
+
+def normalize_reason(reason: str | None) -> str | None:
+    if not reason:
+        return None
+    for code, pattern in _REASONS:
+        if pattern.search(reason):
+            return code
+    return "other"
+
+
+def clean_value(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().strip("|").strip()
+    return value or None

@@ -1,0 +1,66 @@
+"""The decoded view of one email that every family parser reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
+
+from .common import labelled_fields
+from .links import RawLink, html_links, plain_links
+from .mime import Bodies, html_parse
+
+
+@dataclass
+class Ctx:
+    msg: Message
+    subject: str
+    from_name: str | None
+    from_addr: str | None
+    bodies: Bodies
+    date: datetime | None
+    default_tz: str
+    forwarded: bool = False
+    prefer_plain: bool = False
+    _text: str | None = None
+    _tree: object | None = None
+    _fields: list[tuple[str, str]] | None = None
+    _links: list[RawLink] | None = None
+    extra: dict = field(default_factory=dict)
+
+    def _parse_html(self) -> None:
+        self._text, self._tree = html_parse(self.bodies.html)
+
+    @property
+    def tree(self):  # noqa: ANN201 - selectolax tree or None
+        if self._tree is None and self.bodies.html:
+            text = self._text
+            self._parse_html()
+            if text is not None:
+                self._text = text
+        return self._tree
+
+    @property
+    def text(self) -> str:
+        """HTML linearised when there is HTML (richer tables), else the plain part."""
+        if self._text is None:
+            if self.bodies.html and not (self.prefer_plain and self.bodies.plain):
+                self._parse_html()
+            else:
+                self._text = self.bodies.plain
+        return self._text or ""
+
+    @property
+    def fields(self) -> list[tuple[str, str]]:
+        if self._fields is None:
+            self._fields = labelled_fields(self.text)
+        return self._fields
+
+    @property
+    def raw_links(self) -> list[RawLink]:
+        if self._links is None:
+            if self.bodies.html and self.tree is not None:
+                self._links = html_links(self.tree)
+            else:
+                self._links = plain_links(self.text)
+        return self._links

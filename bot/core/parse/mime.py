@@ -1,0 +1,379 @@
+"""Common MIME helpers: header decoding, body extraction, HTML -> text, dates, money.
+
+Everything here is pure and defensive: bad charsets, broken encodings and truncated
+MIME degrade to best-effort text, never to an exception.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from email.message import Message
+from email.policy import compat32
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from zoneinfo import ZoneInfo
+
+from selectolax.lexbor import LexborHTMLParser
+
+from bot.domain import Money
+
+# --------------------------------------------------------------------------- headers
+
+_WS = re.compile(r"\s+")
+
+
+def decode_header_value(value: object) -> str:
+    """RFC 2047-decode a header value (also split encoded-words, raw 8-bit)."""
+    if value is None:
+        return ""
+    try:
+        if isinstance(value, str) and "=?" not in value:
+            text = value
+        else:
+            text = str(make_header(decode_header(value)))  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - malformed encoded words: keep raw text
+        text = str(value)
+    if any("\udc80" <= ch <= "\udcff" for ch in text):  # surrogate-escaped raw 8-bit
+        raw = text.encode("utf-8", "surrogateescape")
+        text = decode_bytes(raw, None)
+    return _WS.sub(" ", text).strip()
+
+
+def header(msg: Message, name: str) -> str:
+    try:
+        return decode_header_value(msg.get(name))
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def address(msg: Message, name: str) -> tuple[str | None, str | None]:
+    """(display name, lower-cased address) of a single-address header."""
+    raw = header(msg, name)
+    if not raw:
+        return None, None
+    disp, addr = parseaddr(raw)
+    addr = addr.strip().lower() or None
+    if addr and "@" not in addr:
+        addr = None
+    return (disp.strip() or None), addr
+
+
+def addresses(msg: Message, *names: str) -> tuple[str, ...]:
+    vals = [header(msg, n) for n in names]
+    out = []
+    for _disp, addr in getaddresses([v for v in vals if v]):
+        addr = addr.strip().lower()
+        if "@" in addr:
+            out.append(addr)
+    return tuple(out)
+
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+
+def message_ids(value: str) -> tuple[str, ...]:
+    return tuple(_MSGID.findall(value or ""))
+
+
+def domain_of(addr: str | None) -> str:
+    if not addr or "@" not in addr:
+        return ""
+    return addr.rsplit("@", 1)[1].strip().strip(">").lower()
+
+
+# --------------------------------------------------------------------------- bodies
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Decode body bytes: valid UTF-8 wins (mislabelled latin-1), then the label, then cp1252."""
+    if not data:
+        return ""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if charset:
+        cs = charset.strip().strip('"').lower()
+        if cs not in ("utf-8", "utf8", "us-ascii", "ascii"):
+            try:
+                return data.decode(cs)
+            except (LookupError, UnicodeDecodeError):
+                pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def part_text(part: Message) -> str:
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        payload = None
+    if payload is None:
+        raw = part.get_payload()
+        if isinstance(raw, str):
+            payload = raw.encode("utf-8", "surrogateescape")
+        else:
+            return ""
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8", "surrogateescape")
+    try:
+        charset = part.get_content_charset()
+    except Exception:  # noqa: BLE001
+        charset = None
+    text = decode_bytes(payload, charset)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+@dataclass
+class Bodies:
+    plain: str = ""
+    html: str = ""
+    is_report: bool = False
+    has_delivery_status: bool = False
+    attached: list[Message] = field(default_factory=list)  # message/rfc822 parts
+
+
+def collect_bodies(msg: Message) -> Bodies:
+    out = Bodies()
+    try:
+        ctype = msg.get_content_type()
+    except Exception:  # noqa: BLE001
+        ctype = "text/plain"
+    out.is_report = ctype == "multipart/report"
+    stack = [msg]
+    seen = 0
+    while stack and seen < 200:
+        part = stack.pop(0)
+        seen += 1
+        try:
+            ct = part.get_content_type()
+        except Exception:  # noqa: BLE001
+            ct = "text/plain"
+        if ct == "message/rfc822":
+            payload = part.get_payload()
+            if isinstance(payload, list) and payload:
+                out.attached.append(payload[0])
+            continue
+        if ct in ("message/delivery-status", "message/global-delivery-status"):
+            out.has_delivery_status = True
+            continue
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack[0:0] = payload
+            continue
+        disp = (part.get("Content-Disposition") or "").lower()
+        if "attachment" in disp:
+            continue
+        if ct == "text/plain" and not out.plain:
+            out.plain = part_text(part)
+        elif ct == "text/html" and not out.html:
+            out.html = part_text(part)
+    return out
+
+
+def parse_bytes(raw: bytes) -> Message:
+    return message_from_bytes(raw, policy=compat32)
+
+
+# --------------------------------------------------------------------------- HTML
+
+_BLOCK = re.compile(
+    r"<(?:br|/p|/div|/li|/tr|/h[1-6]|/table|/ul|/ol|/center|hr|/blockquote)\b[^>]*>|<(?:p|li|tr|h[1-6]|div|table|blockquote)\b",
+    re.I)
+_CELL = re.compile(r"</t[dh]\s*>", re.I)
+_INLINE_WS = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+_MULTINL = re.compile(r"\n\s*\n\s*(?:\n\s*)+")
+
+
+def html_tree(html: str) -> LexborHTMLParser:
+    return LexborHTMLParser(html)
+
+
+def html_parse(html: str) -> tuple[str, LexborHTMLParser]:
+    """Parse once; return (linearised text: one line per block, ' | ' between cells, tree)."""
+    marked = _BLOCK.sub(lambda m: "\n" + m.group(0), html)
+    marked = _CELL.sub(lambda m: " | " + m.group(0), marked)
+    tree = LexborHTMLParser(marked)
+    root = tree.body or tree.root
+    if root is None:
+        return "", tree
+    for node in root.css("style, script"):
+        node.decompose()
+    return normalize_text(root.text(separator="")), tree
+
+
+def html_to_text(html: str) -> str:
+    return html_parse(html)[0]
+
+
+def normalize_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_INLINE_WS.sub(" ", ln).strip() for ln in text.split("\n")]
+    text = "\n".join(lines)
+    return _MULTINL.sub("\n\n", text).strip()
+
+
+def unescape(text: str) -> str:
+    return _html.unescape(text) if "&" in text else text
+
+
+# --------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    # fr
+    "janvier": 1, "janv": 1, "février": 2, "fevrier": 2, "févr": 2, "fevr": 2, "fév": 2, "mars": 3,
+    "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "août": 8, "aout": 8,
+    "septembre": 9, "sept": 9, "octobre": 10, "oct": 10, "novembre": 11, "nov": 11,
+    "décembre": 12, "decembre": 12, "déc": 12, "dec": 12,
+    # en
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sep": 9, "october": 10, "november": 11, "december": 12,
+    # de
+    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "juni": 6, "juli": 7,
+    "oktober": 10, "okt": 10, "dezember": 12, "dez": 12,
+    # it
+    "gennaio": 1, "gen": 1, "febbraio": 2, "marzo": 3, "aprile": 4, "maggio": 5, "mag": 5,
+    "giugno": 6, "giu": 6, "luglio": 7, "lug": 7, "agosto": 8, "ago": 8, "settembre": 9, "set": 9,
+    "ottobre": 10, "ott": 10, "dicembre": 12, "dic": 12,
+    # es
+    "enero": 1, "ene": 1, "febrero": 2, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+    "septiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+}
+_MONTH_RE = "|".join(sorted((re.escape(k) for k in _MONTHS), key=len, reverse=True))
+_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DATE_DMY_NAME = re.compile(
+    r"\b(\d{1,2})(?:er|\.|º)?\s+(?:de\s+)?(" + _MONTH_RE + r")\.?\s+(?:de\s+)?(\d{4})\b", re.I)
+_DATE_MDY_NAME = re.compile(r"\b(" + _MONTH_RE + r")\.?\s+(\d{1,2}),?\s+(\d{4})\b", re.I)
+_DATE_NUM = re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b")
+_TIME = re.compile(r"\b(\d{1,2})[:h](\d{2})(?::(\d{2}))?\b")
+
+
+def find_date(text: str, *, us: bool = False) -> tuple[int, int, int] | None:
+    """First human-written date in `text` as (y, m, d)."""
+    best: tuple[int, tuple[int, int, int]] | None = None
+    for rx, kind in ((_DATE_ISO, "iso"), (_DATE_DMY_NAME, "dmy"), (_DATE_MDY_NAME, "mdy"),
+                     (_DATE_NUM, "num")):
+        m = rx.search(text)
+        if not m:
+            continue
+        try:
+            if kind == "iso":
+                ymd = (int(m[1]), int(m[2]), int(m[3]))
+            elif kind == "dmy":
+                ymd = (int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
+            elif kind == "mdy":
+                ymd = (int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
+            else:
+                a, b = int(m[1]), int(m[2])
+                ymd = (int(m[3]), a, b) if us else (int(m[3]), b, a)
+            datetime(*ymd)
+        except (KeyError, ValueError):
+            continue
+        if best is None or m.start() < best[0]:
+            best = (m.start(), ymd)
+    return best[1] if best else None
+
+
+def parse_date_header(value: str, default_tz: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        dt = None
+    if dt is None:
+        return parse_loose_datetime(value, default_tz)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    try:
+        return dt.astimezone(ZoneInfo(default_tz))
+    except (OverflowError, ValueError):
+        return None
+
+
+_AT_WORDS = re.compile(r"\s(?:at|à|um|alle|a las|a les)\s", re.I)
+
+
+def parse_loose_datetime(value: str, local_tz: str) -> datetime | None:
+    """Dates from forwarded headers: RFC 5322 or localized ('samedi 21 novembre 2026 10:14')."""
+    value = value.strip()
+    cleaned = _AT_WORDS.sub(" ", value)
+    try:
+        dt = parsedate_to_datetime(cleaned)
+        if dt is not None:
+            if dt.tzinfo is None:
+                dt = dt.replace(tzinfo=ZoneInfo(local_tz))
+            return dt.astimezone(ZoneInfo(local_tz))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        pass
+    ymd = find_date(cleaned)
+    if not ymd:
+        return None
+    tm = _TIME.search(cleaned[-12:]) or _TIME.search(cleaned)
+    hh = mm = ss = 0
+    if tm:
+        hh, mm, ss = int(tm[1]), int(tm[2]), int(tm[3] or 0)
+        if re.search(r"\bPM\b", cleaned, re.I) and hh < 12:
+            hh += 12
+    try:
+        return datetime(*ymd, hh, mm, ss, tzinfo=ZoneInfo(local_tz))
+    except ValueError:
+        return None
+
+
+def add_hours(dt: datetime, hours: int) -> datetime:
+    """Exact elapsed hours (DST-safe), result in dt's zone."""
+    return (dt.astimezone(timezone.utc) + timedelta(hours=hours)).astimezone(dt.tzinfo)
+
+
+def add_calendar_days(dt: datetime, days: int) -> datetime:
+    """Same wall-clock time `days` calendar days later in dt's zone."""
+    naive = dt.replace(tzinfo=None) + timedelta(days=days)
+    return naive.replace(tzinfo=dt.tzinfo)
+
+
+# --------------------------------------------------------------------------- money
+
+_CUR_SYM = {"€": "EUR", "£": "GBP", "$": "USD", "us$": "USD", "zł": "PLN", "kr": "SEK"}
+_NUM = r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_MONEY = re.compile(
+    r"(?:(?P<pre>€|£|US\$|\$|EUR|GBP|USD|PLN|SEK)\s?(?P<n1>" + _NUM + r"))"
+    r"|(?:(?P<n2>" + _NUM + r")\s?(?P<post>€|£|\$|EUR|GBP|USD|PLN|SEK|zł|kr)(?![A-Za-z]))")
+
+
+def to_decimal(num: str) -> Decimal | None:
+    s = num.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if "," in s and "." in s:
+        dec = "," if s.rfind(",") > s.rfind(".") else "."
+        thou = "." if dec == "," else ","
+        s = s.replace(thou, "").replace(dec, ".")
+    elif "," in s or "." in s:
+        sep = "," if "," in s else "."
+        head, _, tail = s.rpartition(sep)
+        if len(tail) == 3:
+            s = s.replace(sep, "")  # thousands separator: "1.234", "1,234"
+        else:
+            s = head.replace(sep, "") + "." + tail
+    try:
+        return Decimal(s)
+    except InvalidOperation:
+        return None
+
+
+def find_money(text: str) -> Money | None:
+    for m in _MONEY.finditer(text):
+        num = m.group("n1") or m.group("n2")
+        cur = (m.group("pre") or m.group("post") or "").upper()
+        cur = _CUR_SYM.get(cur.lower(), _CUR_SYM.get(cur, cur))
+        val = to_decimal(num)
+        if val is not None and cur:
+            return Money(val, cur)
+    return None

@@ -1,0 +1,240 @@
+"""Threads around the single writer.
+
+IMAP watchers (one per account/folder) and the scheduler only put work on a queue; one worker
+thread owns the database connection and processes mail, reminders and the outbox in order.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import queue
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.edges.mailbox import FolderWatcher, ImapAccount, backoff_delays
+from bot.edges.scheduler import WakeScheduler
+from bot.edges.store import Store
+from bot.service import Origin, Service
+
+log = logging.getLogger("sellerbot.daemon")
+
+
+class AlreadyRunning(Exception):
+    pass
+
+
+class InstanceLock:
+    """An flock beside the database: a second daemon on the same data is refused."""
+
+    def __init__(self, db_path: str) -> None:
+        self.path = Path(f"{db_path}.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise AlreadyRunning(f"another sellerbot is running on {self.path.with_suffix('')}"
+                                 ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def imap_account(settings: Settings) -> ImapAccount | None:
+    imap = settings.imap
+    if imap is None:
+        return None
+    return ImapAccount(name=f"{imap.username}@{imap.host}", host=imap.host, port=imap.port,
+                       security=imap.security, username=imap.username,
+                       password=imap.resolve_password("imap") or "",
+                       timeout=imap.timeout_seconds)
+
+
+@dataclass
+class Stats:
+    processed: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: str) -> None:
+        self.processed += 1
+        self.by_status[status] = self.by_status.get(status, 0) + 1
+
+
+class Daemon:
+    def __init__(self, settings: Settings, clock: Clock, *, db_path: str | None = None,
+                 dry_run_dir: str | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.db_path = db_path or settings.bot.database
+        self.dry_run_dir = dry_run_dir
+        self.queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=10000)
+        self.stop_event = threading.Event()
+        self.lock = InstanceLock(self.db_path)
+        self.stats = Stats()
+        self.last_sync_ok: float | None = None
+        self._threads: list[threading.Thread] = []
+        self._scheduler: WakeScheduler | None = None
+        self.store: Store | None = None
+        self.service: Service | None = None
+        self.ready = threading.Event()
+
+    # -- shared -------------------------------------------------------------------------
+    def _open(self) -> Service:
+        self.lock.acquire()
+        self.store = Store(self.db_path)
+        self.service = Service(self.settings, self.store, self.clock,
+                               dry_run_dir=self.dry_run_dir)
+        self.service.recover_inflight()
+        return self.service
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        self.lock.release()
+
+    def _sync_folder(self, service: Service, watcher: FolderWatcher, account: str) -> int:
+        assert self.store is not None
+        uidvalidity = watcher.open()
+        state = self.store.sync_state(account, watcher.folder)
+        after = state["last_uid"] if state and state["uidvalidity"] == uidvalidity else 0
+        count = 0
+        for fetched in watcher.fetch_new(after):
+            status = service.ingest(fetched.raw, Origin(account, watcher.folder,
+                                                        fetched.uidvalidity, fetched.uid))
+            self.stats.count(status)
+            count += 1
+        return count
+
+    # -- --once -------------------------------------------------------------------------
+    def run_once(self) -> Stats:
+        """Sync every folder, process, send what is due, exit (cron, benchmarks)."""
+        service = self._open()
+        try:
+            account = imap_account(self.settings)
+            if account is not None:
+                assert self.settings.imap is not None
+                for folder in self.settings.imap.folders:
+                    watcher = FolderWatcher(account, folder,
+                                            batch_size=self.settings.imap.batch_size)
+                    try:
+                        self._sync_folder(service, watcher, account.name)
+                    finally:
+                        watcher.close()
+            service.tick()
+        finally:
+            self.close()
+        return self.stats
+
+    # -- daemon -------------------------------------------------------------------------
+    def wake(self) -> None:
+        try:
+            self.queue.put_nowait(("tick", None))
+        except queue.Full:
+            pass
+
+    def submit(self, raw: bytes, origin: Origin) -> None:
+        """Used by IMAP watchers and the SMTP intake: enqueue, never process in place."""
+        self.queue.put(("mail", (raw, origin)))
+
+    def _watch(self, folder: str) -> None:
+        account = imap_account(self.settings)
+        assert account is not None and self.settings.imap is not None
+        imap = self.settings.imap
+        delays = backoff_delays()
+        high_water: dict[int, int] = {}
+        reader = Store(self.db_path, readonly=True)
+        while not self.stop_event.is_set():
+            watcher = FolderWatcher(account, folder, batch_size=imap.batch_size, idle=imap.idle,
+                                    idle_renew=imap.idle_renew_seconds, poll=imap.poll_seconds)
+            try:
+                uidvalidity = watcher.open()
+                log.info("watching %s/%s (UIDVALIDITY %s)", account.host, folder, uidvalidity)
+                while not self.stop_event.is_set():
+                    state = reader.sync_state(account.name, folder)
+                    after = state["last_uid"] if state and state["uidvalidity"] == uidvalidity \
+                        else 0
+                    after = max(after, high_water.get(uidvalidity, 0))
+                    for fetched in watcher.fetch_new(after):
+                        self.submit(fetched.raw, Origin(account.name, folder,
+                                                        fetched.uidvalidity, fetched.uid))
+                        high_water[uidvalidity] = fetched.uid
+                    self.last_sync_ok = __import__("time").monotonic()
+                    self.ready.set()
+                    delays = backoff_delays()
+                    watcher.wait(self.stop_event, imap.idle_renew_seconds)
+            except Exception as exc:  # noqa: BLE001 - any failure means reconnect
+                delay = next(delays)
+                log.warning("IMAP %s/%s: %s: %s; reconnecting in %.1fs", account.host, folder,
+                            type(exc).__name__, exc, delay)
+                self.stop_event.wait(delay)
+            finally:
+                watcher.close()
+        reader.close()
+
+    def start(self) -> None:
+        """Open the store and start the watcher threads and the scheduler."""
+        self._open()
+        if self.settings.imap is not None:
+            for folder in self.settings.imap.folders:
+                thread = threading.Thread(target=self._watch, args=(folder,),
+                                          name=f"imap-{folder}", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        else:
+            self.ready.set()
+        self._scheduler = WakeScheduler(self.wake)
+        self._scheduler.start()
+        self.wake()  # due reminders go out at once after downtime
+
+    def serve(self) -> None:
+        """The single worker: run until stop() is called."""
+        assert self.service is not None
+        service = self.service
+        while not self.stop_event.is_set():
+            try:
+                kind, item = self.queue.get(timeout=1.0)
+            except queue.Empty:
+                continue
+            try:
+                if kind == "mail":
+                    raw, origin = item
+                    self.stats.count(service.ingest(raw, origin))
+                service.tick()
+                if self._scheduler is not None:
+                    assert self.store is not None
+                    self._scheduler.sync(self.store.pending_reminder_times())
+            except Exception:  # noqa: BLE001 - the loop must go on; the store is consistent
+                log.exception("worker error on %s", kind)
+            finally:
+                self.queue.task_done()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self._scheduler is not None:
+            self._scheduler.stop()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def run_forever(self) -> None:
+        self.start()
+        try:
+            self.serve()
+        finally:
+            self.stop()
+            self.close()

@@ -1,0 +1,136 @@
+"""`sellerbot demo`: the whole loop in one process, no account, no network.
+
+An SMTP intake (aiosmtpd) receives a shipped French return request; the daemon opens a case and
+mails a notice to an SMTP sink; the clock jumps to the first reminder; a seller reply
+(AUTORISER) comes back through the intake; the authorize link is requested on a loopback
+stand-in for Seller Central; the confirmation lands in the sink. A FixedClock drives time.
+"""
+
+from __future__ import annotations
+
+import email
+import smtplib
+import tempfile
+import threading
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.clock import FixedClock
+from bot.config import settings_from_dict
+from bot.daemon import Daemon
+from bot.edges.intake import SmtpIntake
+from bot.sandbox import ActionLinkStandIn, SmtpSink
+from bot.service import Origin
+
+SELLER = "claire.martin@lumen-et-cie.fr"
+BOT = "assistant@lumen-et-cie.fr"
+
+
+def demo_settings(db: Path, sink: SmtpSink, standin: ActionLinkStandIn) -> Any:
+    return settings_from_dict({
+        "seller": {"name": "Lumen & Co", "addresses": [SELLER], "backup": "hugo.petit@lumen-et-cie.fr"},
+        "bot": {"address": BOT, "name": "Assistant Retours Lumen", "database": str(db),
+                "secret": "demo-secret-not-for-production", "subject_tag": "Lumen-Bot"},
+        "smtp": {"host": sink.host, "port": sink.port, "security": "none"},
+        "links": {"mode": "follow", "stand_in": standin.base_url},
+        "reminders": {"quiet_hours": "22:00-07:30"},
+    }, source="<demo>")
+
+
+def _sample(name: str) -> bytes:
+    return resources.files("bot.demo_data").joinpath(name).read_bytes()
+
+
+def seller_reply(to_reply: email.message.Message, command: str, when: datetime) -> bytes:
+    """A top-posted reply as Thunderbird writes it, quoting the bot's mail."""
+    body = to_reply.get_body(("plain",)) if hasattr(to_reply, "get_body") else None
+    quoted = "\n".join("> " + line for line in (body.get_content() if body else "").splitlines())
+    msg = EmailMessage()
+    msg["From"] = f"Claire Martin <{SELLER}>"
+    msg["To"] = to_reply["Reply-To"]
+    msg["Subject"] = "Re: " + str(to_reply["Subject"])
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = make_msgid(domain="lumen-et-cie.fr")
+    msg["In-Reply-To"] = to_reply["Message-ID"]
+    msg["References"] = to_reply["Message-ID"]
+    msg.set_content(f"{command}\n\nClaire\n\nLe 22/11/2026 à 10:15, Assistant Retours Lumen "
+                    f"a écrit :\n{quoted}\n")
+    return msg.as_bytes()
+
+
+def _show(echo: Any, title: str, msg: email.message.Message) -> None:
+    echo(click.style(f"\n── {title} " + "─" * max(0, 60 - len(title)), fg="cyan"))
+    for header in ("From", "To", "Subject", "Message-ID", "In-Reply-To"):
+        if msg[header]:
+            echo(f"{header}: {msg[header]}")
+    body = msg.get_body(("plain",)) if hasattr(msg, "get_body") else None
+    text = body.get_content() if body else ""
+    echo("")
+    for line in text.strip().splitlines()[:28]:
+        echo("  " + line)
+
+
+def run_demo(echo: Any = click.echo, timeout: float = 15.0) -> int:
+    with tempfile.TemporaryDirectory(prefix="sellerbot-demo-") as tmp, \
+            SmtpSink() as sink, ActionLinkStandIn() as standin:
+        settings = demo_settings(Path(tmp) / "demo.db", sink, standin)
+        clock = FixedClock(datetime(2026, 11, 22, 7, 41, 30, tzinfo=timezone.utc))
+        daemon = Daemon(settings, clock)
+        intake = SmtpIntake(lambda raw: daemon.submit(raw, Origin(source="smtp")))
+        daemon.start()
+        worker = threading.Thread(target=daemon.serve, name="worker", daemon=True)
+        worker.start()
+        intake.start()
+        host, port = intake.address
+        try:
+            echo(click.style("sellerbot demo", bold=True) + " — everything in this process: "
+                 f"SMTP intake {host}:{port}, outgoing mail sink {sink.host}:{sink.port}, "
+                 f"Seller Central stand-in {standin.base_url}")
+            echo(f"[{clock.now():%Y-%m-%d %H:%M} UTC] Amazon sends a French return request "
+                 "(02_fr_return_request_multipart.eml) to the intake")
+            with smtplib.SMTP(host, port) as smtp:
+                smtp.sendmail("donotreply@amazon.com", ["ventes@lumen-et-cie.fr"],
+                              _sample("02_fr_return_request_multipart.eml"))
+            notice = sink.wait_for(1, timeout)[-1]
+            _show(echo, "notice sent to the seller", notice.message)
+
+            clock.advance(hours=1)
+            assert daemon.store is not None
+            first = daemon.store.next_reminder_at()
+            if first is not None:
+                clock.set(first + timedelta(seconds=1))
+            echo(f"\n[{clock.now():%Y-%m-%d %H:%M} UTC] the clock jumps to the first reminder")
+            daemon.wake()
+            reminder = sink.wait_for(2, timeout)[-1]
+            _show(echo, "reminder", reminder.message)
+
+            clock.advance(minutes=5)
+            echo(f"\n[{clock.now():%Y-%m-%d %H:%M} UTC] the seller answers the reminder with "
+                 "AUTORISER (quoted text below her reply is ignored)")
+            with smtplib.SMTP(host, port) as smtp:
+                smtp.sendmail(SELLER, [str(reminder.message["Reply-To"])],
+                              seller_reply(reminder.message, "AUTORISER", clock.now()))
+            hits = standin.wait_for_hits(1, timeout)
+            echo(click.style("\n── Seller Central stand-in", fg="cyan"))
+            for hit in hits:
+                echo(f"  {hit.method} {hit.path}?{hit.query}")
+            confirmation = sink.wait_for(3, timeout)[-1]
+            _show(echo, "confirmation, in the same thread", confirmation.message)
+
+            case = daemon.store.case_by_ref("R-2026-0001")
+            echo(click.style(f"\nCase {case['ref']}: {case['state']}" if case else "no case",
+                             bold=True))
+            echo(f"{len(sink.messages)} mails sent, {len(standin.hits)} link request(s); "
+                 "nothing sent twice.")
+        finally:
+            intake.stop()
+            daemon.stop()
+            worker.join(timeout=5)
+            daemon.close()
+    return 0

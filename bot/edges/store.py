@@ -1,0 +1,319 @@
+"""SQLite state through sqlite-utils: the source of truth for messages, cases, reminders, outbox.
+
+Migrations are an ordered list applied once each (recorded in `_migrations`). Every public
+method is a thin query; business rules live in `bot.core`. Times are stored as ISO 8601 UTC
+strings so they sort as text.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+
+def iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime reached the store")
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["sync_state"].create({"account": str, "folder": str, "uidvalidity": int,
+                             "last_uid": int, "last_sync_at": str},
+                            pk=("account", "folder"))
+    db["messages"].create({
+        "id": int, "source": str, "account": str, "folder": str, "uidvalidity": int,
+        "uid": int, "message_id": str, "body_hash": str, "kind": str, "case_id": int,
+        "status": str, "reason": str, "subject": str, "processed_at": str,
+    }, pk="id")
+    db["messages"].create_index(["account", "folder", "uidvalidity", "uid"], unique=True)
+    db["messages"].create_index(["message_id"])
+    db["messages"].create_index(["body_hash"])
+    db["quarantine"].create({"id": int, "message_row": int, "reason": str, "raw": bytes,
+                             "created_at": str, "alerted": int}, pk="id")
+    db["cases"].create({
+        "id": int, "ref": str, "kind": str, "state": str, "marketplace": str,
+        "language": str, "order_id": str, "return_request_id": str, "claim_id": str,
+        "buyer_alias": str, "opened_at": str, "deadline": str, "deadline_soft": str,
+        "updated_at": str, "linked_case_id": int, "uncertain": int, "snoozed_until": str,
+        "data": str,
+    }, pk="id", defaults={"uncertain": 0, "data": "{}"})
+    db["cases"].create_index(["ref"], unique=True)
+    db["cases"].create_index(["order_id"])
+    db["cases"].create_index(["state", "deadline"])
+    db["events"].create({"id": int, "case_id": int, "at": str, "kind": str,
+                         "source_message_id": str, "from_state": str, "to_state": str,
+                         "reason": str, "data": str}, pk="id")
+    db["events"].create_index(["case_id"])
+    db["reminders"].create({"id": int, "case_id": int, "due_at": str, "kind": str,
+                            "seq": int, "status": str, "sent_at": str}, pk="id")
+    db["reminders"].create_index(["status", "due_at"])
+    db["reminders"].create_index(["case_id", "kind", "seq"], unique=True)
+    db["outbox"].create({
+        "id": int, "case_id": int, "kind": str, "effect_key": str, "message_id": str,
+        "payload": str, "status": str, "attempts": int, "next_attempt_at": str,
+        "last_error": str, "response": str, "created_at": str, "done_at": str,
+    }, pk="id", defaults={"attempts": 0})
+    db["outbox"].create_index(["effect_key"], unique=True)
+    db["outbox"].create_index(["status", "next_attempt_at"])
+    db["counters"].create({"name": str, "value": int}, pk="name")
+    db["orders"].create({"order_id": str, "marketplace": str, "data": str,
+                         "updated_at": str}, pk="order_id")
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("001_initial", _m001_initial),
+]
+
+
+class Store:
+    """One connection, used by the single writer. Readers open their own `Store`."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = str(path)
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
+        conn.execute("PRAGMA busy_timeout = 30000")
+        if self.path != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            self.migrate()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- schema ---------------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        applied: list[str] = []
+        with self.transaction():
+            if "_migrations" not in self.db.table_names():
+                self.db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+            done = {row["name"] for row in self.db["_migrations"].rows}
+            for name, func in MIGRATIONS:
+                if name not in done:
+                    func(self.db)
+                    self.db.execute("insert into _migrations(name, applied_at) "
+                                    "values (?, datetime('now'))", [name])
+                    applied.append(name)
+        return applied
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE … COMMIT: a decision and its outbox rows land together or not at all."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- intake progress ------------------------------------------------------------------
+    def sync_state(self, account: str, folder: str) -> dict[str, Any] | None:
+        rows = list(self.db["sync_state"].rows_where("account = ? and folder = ?",
+                                                     [account, folder]))
+        return rows[0] if rows else None
+
+    def save_sync_state(self, account: str, folder: str, uidvalidity: int, last_uid: int,
+                        now: datetime) -> None:
+        self.db.execute(
+            "insert into sync_state(account, folder, uidvalidity, last_uid, last_sync_at) "
+            "values (?, ?, ?, ?, ?) on conflict(account, folder) do update set "
+            "uidvalidity = excluded.uidvalidity, "
+            "last_uid = max(case when sync_state.uidvalidity = excluded.uidvalidity "
+            "then sync_state.last_uid else 0 end, excluded.last_uid), "
+            "last_sync_at = excluded.last_sync_at",
+            [account, folder, uidvalidity, last_uid, iso(now)])
+
+    def touch_sync(self, account: str, folder: str, now: datetime) -> None:
+        self.db.execute("update sync_state set last_sync_at = ? where account = ? and folder = ?",
+                        [iso(now), account, folder])
+
+    def seen_uid(self, account: str, folder: str, uidvalidity: int, uid: int) -> bool:
+        return self.db.execute(
+            "select 1 from messages where account = ? and folder = ? and uidvalidity = ? "
+            "and uid = ?", [account, folder, uidvalidity, uid]).fetchone() is not None
+
+    def seen_content(self, message_id: str | None, body_hash: str) -> dict[str, Any] | None:
+        """A message already processed under another UID (UIDVALIDITY reset, Gmail labels)."""
+        if message_id:
+            row = self.db.execute(
+                "select id, status, case_id from messages where message_id = ? and body_hash = ? "
+                "and status != 'duplicate' limit 1", [message_id, body_hash]).fetchone()
+        else:
+            row = self.db.execute(
+                "select id, status, case_id from messages where body_hash = ? "
+                "and status != 'duplicate' limit 1", [body_hash]).fetchone()
+        return {"id": row[0], "status": row[1], "case_id": row[2]} if row else None
+
+    def record_message(self, **row: Any) -> int:
+        return self.db["messages"].insert(row).last_pk
+
+    def set_message_case(self, message_row: int, case_id: int) -> None:
+        self.db.execute("update messages set case_id = ? where id = ?", [case_id, message_row])
+
+    def quarantine(self, message_row: int, reason: str, raw: bytes, now: datetime) -> int:
+        return self.db["quarantine"].insert({"message_row": message_row, "reason": reason,
+                                             "raw": raw, "created_at": iso(now),
+                                             "alerted": 0}).last_pk
+
+    # -- cases ----------------------------------------------------------------------------
+    def next_ref(self, prefix: str, year: int) -> str:
+        name = f"{prefix}-{year}"
+        self.db.execute("insert into counters(name, value) values (?, 1) on conflict(name) "
+                        "do update set value = value + 1", [name])
+        value = self.db.execute("select value from counters where name = ?", [name]).fetchone()[0]
+        return f"{name}-{value:04d}"
+
+    def insert_case(self, row: dict[str, Any]) -> dict[str, Any]:
+        row = {**row, "data": json.dumps(row.get("data") or {}, ensure_ascii=False)}
+        case_id = self.db["cases"].insert(row).last_pk
+        return self.case(case_id)  # type: ignore[return-value]
+
+    def update_case(self, case_id: int, **changes: Any) -> None:
+        if "data" in changes:
+            changes["data"] = json.dumps(changes["data"], ensure_ascii=False)
+        self.db["cases"].update(case_id, changes)
+
+    @staticmethod
+    def _case_row(row: dict[str, Any]) -> dict[str, Any]:
+        row = dict(row)
+        row["data"] = json.loads(row.get("data") or "{}")
+        return row
+
+    def case(self, case_id: int) -> dict[str, Any] | None:
+        rows = list(self.db["cases"].rows_where("id = ?", [case_id]))
+        return self._case_row(rows[0]) if rows else None
+
+    def case_by_ref(self, ref: str) -> dict[str, Any] | None:
+        rows = list(self.db["cases"].rows_where("ref = ?", [ref.upper()]))
+        return self._case_row(rows[0]) if rows else None
+
+    def cases_where(self, where: str, args: list[Any], order_by: str = "id") -> list[dict[str, Any]]:
+        return [self._case_row(r) for r in self.db["cases"].rows_where(where, args,
+                                                                       order_by=order_by)]
+
+    def add_event(self, case_id: int, at: datetime, kind: str, *, source_message_id: str | None,
+                  from_state: str | None, to_state: str | None, reason: str,
+                  data: dict[str, Any] | None = None) -> None:
+        self.db["events"].insert({"case_id": case_id, "at": iso(at), "kind": kind,
+                                  "source_message_id": source_message_id,
+                                  "from_state": from_state, "to_state": to_state,
+                                  "reason": reason,
+                                  "data": json.dumps(data or {}, ensure_ascii=False,
+                                                     default=str)})
+
+    def events(self, case_id: int) -> list[dict[str, Any]]:
+        return list(self.db["events"].rows_where("case_id = ?", [case_id], order_by="id"))
+
+    # -- reminders ------------------------------------------------------------------------
+    def add_reminder(self, case_id: int, due_at: datetime, kind: str, seq: int) -> None:
+        self.db.execute("insert or ignore into reminders(case_id, due_at, kind, seq, status) "
+                        "values (?, ?, ?, ?, 'pending')", [case_id, iso(due_at), kind, seq])
+
+    def due_reminders(self, now: datetime) -> list[dict[str, Any]]:
+        return list(self.db["reminders"].rows_where("status = 'pending' and due_at <= ?",
+                                                    [iso(now)], order_by="due_at"))
+
+    def next_reminder_at(self) -> datetime | None:
+        row = self.db.execute("select min(due_at) from reminders where status = 'pending'"
+                              ).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
+
+    def pending_reminder_times(self) -> list[datetime]:
+        return [parse_iso(r[0]) for r in self.db.execute(  # type: ignore[misc]
+            "select distinct due_at from reminders where status = 'pending'").fetchall()]
+
+    def set_reminder_status(self, reminder_id: int, status: str, now: datetime) -> None:
+        self.db["reminders"].update(reminder_id, {"status": status, "sent_at": iso(now)})
+
+    def cancel_reminders(self, case_id: int, now: datetime) -> int:
+        cur = self.db.execute("update reminders set status = 'cancelled', sent_at = ? "
+                              "where case_id = ? and status = 'pending'", [iso(now), case_id])
+        return cur.rowcount
+
+    def reminders(self, case_id: int) -> list[dict[str, Any]]:
+        return list(self.db["reminders"].rows_where("case_id = ?", [case_id], order_by="due_at"))
+
+    # -- outbox ---------------------------------------------------------------------------
+    def enqueue(self, *, kind: str, effect_key: str, payload: dict[str, Any], now: datetime,
+                case_id: int | None = None, message_id: str | None = None) -> int | None:
+        """Add an effect once: the same effect_key twice is a no-op (returns None)."""
+        cur = self.db.execute(
+            "insert or ignore into outbox(case_id, kind, effect_key, message_id, payload, "
+            "status, attempts, next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'pending', "
+            "0, ?, ?)", [case_id, kind, effect_key, message_id,
+                         json.dumps(payload, ensure_ascii=False), iso(now), iso(now)])
+        return cur.lastrowid if cur.rowcount else None
+
+    def ready_effects(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self.db["outbox"].rows_where(
+            "status in ('pending', 'retrying') and next_attempt_at <= ?", [iso(now)],
+            order_by="id", limit=limit)
+        return [{**r, "payload": json.loads(r["payload"])} for r in rows]
+
+    def effects(self, statuses: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        if statuses:
+            marks = ",".join("?" * len(statuses))
+            rows = self.db["outbox"].rows_where(f"status in ({marks})", list(statuses),
+                                                order_by="id")
+        else:
+            rows = self.db["outbox"].rows_where(order_by="id")
+        return [{**r, "payload": json.loads(r["payload"])} for r in rows]
+
+    def mark_effect(self, effect_id: int, status: str, now: datetime, *,
+                    error: str | None = None, response: dict[str, Any] | None = None,
+                    next_attempt_at: datetime | None = None, attempt: bool = False) -> None:
+        changes: dict[str, Any] = {"status": status}
+        if error is not None:
+            changes["last_error"] = error[:1000]
+        if response is not None:
+            changes["response"] = json.dumps(response, ensure_ascii=False)
+        if next_attempt_at is not None:
+            changes["next_attempt_at"] = iso(next_attempt_at)
+        if status in ("done", "failed", "uncertain"):
+            changes["done_at"] = iso(now)
+        self.db["outbox"].update(effect_id, changes)
+        if attempt:
+            self.db.execute("update outbox set attempts = attempts + 1 where id = ?", [effect_id])
+
+    def inflight_effects(self) -> list[dict[str, Any]]:
+        return self.effects(("inflight",))
+
+    # -- orders ---------------------------------------------------------------------------
+    def upsert_order(self, order_id: str, marketplace: str | None, data: dict[str, Any],
+                     now: datetime) -> bool:
+        """Merge order facts; returns True when something changed."""
+        rows = list(self.db["orders"].rows_where("order_id = ?", [order_id]))
+        old = json.loads(rows[0]["data"]) if rows else {}
+        merged = {**old, **{k: v for k, v in data.items() if v not in (None, "")}}
+        if rows and merged == old:
+            return False
+        self.db["orders"].upsert({"order_id": order_id, "marketplace": marketplace,
+                                  "data": json.dumps(merged, ensure_ascii=False, default=str),
+                                  "updated_at": iso(now)}, pk="order_id")
+        return True
+
+    def order(self, order_id: str) -> dict[str, Any] | None:
+        rows = list(self.db["orders"].rows_where("order_id = ?", [order_id]))
+        return {**rows[0], "data": json.loads(rows[0]["data"])} if rows else None
