@@ -62,7 +62,8 @@ C = Command
     ("REÇU 4 colis abîmé", [C("received", text="colis abîmé", targets=("4",))]),
     # authorize arguments
     ("AUTORISER RMA123", [C("authorize", ("RMA123",))]),
-    ("AUTORISER 2 RMA123 Entrepôt Lyon", [C("authorize", ("RMA123", "Entrepôt Lyon"), targets=("2",))]),
+    ("AUTORISER 2 RMA123 Entrepôt Lyon",
+     [C("authorize", ("RMA123", "Entrepôt Lyon"), targets=("2",))]),
     ("AUTORISER RMA XYZ-9", [C("authorize", ("XYZ-9",))]),
     ("AUTORISER RMA:XYZ9", [C("authorize", ("XYZ9",))]),
     ("AUTORISER 123456", [C("authorize", ("123456",))]),
@@ -178,7 +179,8 @@ def test_multi_line(text, expected):
 
 
 @pytest.mark.parametrize("text, commands, fragments", [
-    ("AUTORISR", [], ["Ligne 1 : « AUTORISR » n'est pas une commande. Vouliez-vous dire AUTORISER ?",
+    ("AUTORISR", [], ["Ligne 1 : « AUTORISR » n'est pas une commande. "
+                      "Vouliez-vous dire AUTORISER ?",
                       "Line 1: 'AUTORISR' is not a command. Did you mean AUTHORIZE?",
                       "Syntaxe : AUTORISER", "Syntax: AUTHORIZE"]),
     ("Bonjour\nAUTORISR 1", [], ["Ligne 2 :", "AUTORISER ?", "Line 2:"]),

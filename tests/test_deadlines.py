@@ -1,4 +1,5 @@
-"""Deadline arithmetic: elapsed hours vs calendar days, DST, month/year ends, holidays, quiet hours."""
+"""Deadline arithmetic: elapsed hours vs calendar days, DST, month/year ends, holidays,
+quiet hours."""
 
 from __future__ import annotations
 

@@ -179,7 +179,8 @@ def test_message_id_for_rejects_non_token():
 ])
 def test_find_tokens(token, addresses, message_ids, expect_token):
     fill = {"t": token, "T": token.upper()}
-    got = find_tokens([a.format(**fill) for a in addresses], [m.format(**fill) for m in message_ids])
+    got = find_tokens([a.format(**fill) for a in addresses],
+                      [m.format(**fill) for m in message_ids])
     assert got == ([token] if expect_token else [])
     for candidate in got:
         assert verify_token(KEY, candidate, NOW).ok

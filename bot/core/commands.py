@@ -16,7 +16,8 @@ Rules (shown to the seller by `help_text`):
   "RÉPONDRE 3 colis sont partis" keeps its "3".
 * Free text (RÉPONDRE, RÉPONSE AZ, CLORE): the rest of the keyword line, then the following lines
   until a blank line whose next non-blank line is a command (or looks like a misspelt one, so a
-  typo is reported instead of being sent to the buyer), a signature/quote marker, or the end. So a command line inside a message ("Reçu votre colis") stays text unless a blank line
+  typo is reported instead of being sent to the buyer), a signature/quote marker, or the end.
+  So a command line inside a message ("Reçu votre colis") stays text unless a blank line
   precedes it. Text longer than 4000 characters is refused.
 * Lines that are blank, greetings ("Bonjour", "Merci", "Thanks", "Cordialement", …) or, once a
   command has been seen, any other non-command line (a signature, a first name) are ignored. A
@@ -134,7 +135,8 @@ _SPECS = (
         "handled in Seller Central: no more reminders"),
     CommandSpec(
         "snooze", ("REPORTER",), ("SNOOZE",),
-        "REPORTER [n°…] <durée, ex. 2h, 30 min, 1 j>", "SNOOZE [no.…] <duration, e.g. 2h, 30 min, 1d>",
+        "REPORTER [n°…] <durée, ex. 2h, 30 min, 1 j>",
+        "SNOOZE [no.…] <duration, e.g. 2h, 30 min, 1d>",
         "me le rappeler plus tard", "remind me later"),
     CommandSpec(
         "status", ("STATUT",), ("STATUS",),

@@ -46,7 +46,8 @@ MAC_CHARS = 20  # 100 bits of base32
 _MAX_REF = 32
 _REF_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,%d}[A-Za-z0-9])?$" % (_MAX_REF - 2))
 _TOKEN_RE = re.compile(
-    r"^(?P<ref>[a-z0-9](?:[a-z0-9-]{0,%d}[a-z0-9])?)\.(?P<exp>[0-9a-z]{1,13})\.(?P<mac>[a-z2-7]{%d})$"
+    r"^(?P<ref>[a-z0-9](?:[a-z0-9-]{0,%d}[a-z0-9])?)"
+    r"\.(?P<exp>[0-9a-z]{1,13})\.(?P<mac>[a-z2-7]{%d})$"
     % (_MAX_REF - 2, MAC_CHARS)
 )
 _KIND_RE = re.compile(r"^[a-z0-9]+$")

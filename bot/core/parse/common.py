@@ -19,20 +19,19 @@ _LANG_WORDS = {
     "es": frozenset("el los las que por con una usted su pedido devolución artículo cliente hola "
                     "solicitud reclamación mensaje ha recibido".split()),
 }
-_WORD = re.compile(r"[a-zà-öø-ÿß]+", re.I)
+_LANG_RX = {lang: re.compile(r"(?<![\w])(?:" + "|".join(sorted(map(re.escape, words), key=len,
+                                                                reverse=True)) + r")(?![\w])", re.I)
+            for lang, words in _LANG_WORDS.items()}
 
 
 def detect_language(text: str) -> str | None:
-    counts = dict.fromkeys(_LANG_WORDS, 0)
-    n = 0
-    for m in _WORD.finditer(text[:4000]):
-        w = m.group(0).lower()
-        n += 1
-        for lang, words in _LANG_WORDS.items():
-            if w in words:
-                counts[lang] += 1
-    lang, best = max(counts.items(), key=lambda kv: kv[1])
-    return lang if best >= 2 else None
+    sample = text[:2500]
+    best_lang, best = None, 1
+    for lang, rx_ in _LANG_RX.items():
+        c = len(rx_.findall(sample))
+        if c > best:
+            best_lang, best = lang, c
+    return best_lang
 
 
 # --------------------------------------------------------------------------- ids

@@ -25,6 +25,7 @@ from bot.domain import Money
 # --------------------------------------------------------------------------- headers
 
 _WS = re.compile(r"\s+")
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 def decode_header_value(value: object) -> str:
@@ -38,7 +39,7 @@ def decode_header_value(value: object) -> str:
             text = str(make_header(decode_header(value)))  # type: ignore[arg-type]
     except Exception:  # noqa: BLE001 - malformed encoded words: keep raw text
         text = str(value)
-    if any("\udc80" <= ch <= "\udcff" for ch in text):  # surrogate-escaped raw 8-bit
+    if _SURROGATE.search(text):  # surrogate-escaped raw 8-bit
         raw = text.encode("utf-8", "surrogateescape")
         text = decode_bytes(raw, None)
     return _WS.sub(" ", text).strip()
