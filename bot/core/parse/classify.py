@@ -86,17 +86,17 @@ def _body_hash(raw: bytes) -> str:
 
 
 def _is_auto_reply(msg: Message, subject: str, in_reply_to: str | None) -> bool:
-    auto = (msg.get("Auto-Submitted") or "").strip().lower()
+    auto = header(msg, "Auto-Submitted").strip().lower()
     if auto and not auto.startswith("no"):
         return True
-    if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Autoreply-From"):
+    if header(msg, "X-Autoreply") or header(msg, "X-Autorespond") or header(msg, "X-Autoreply-From"):
         return True
-    prec = (msg.get("Precedence") or "").strip().lower()
+    prec = header(msg, "Precedence").strip().lower()
     if prec == "auto_reply":
         return True
     if prec in ("bulk", "junk", "list") and (in_reply_to or _REPLY_SUBJECT.match(subject)):
         return True
-    if (msg.get("X-Auto-Response-Suppress") or "").strip().lower() in ("all", "oof") and \
+    if header(msg, "X-Auto-Response-Suppress").strip().lower() in ("all", "oof") and \
             _OOO_SUBJECT.search(subject):
         return True
     return bool(_OOO_SUBJECT.search(subject[:80]))
@@ -104,7 +104,7 @@ def _is_auto_reply(msg: Message, subject: str, in_reply_to: str | None) -> bool:
 
 def _is_bounce(msg: Message, bodies: Bodies, from_addr: str | None, subject: str) -> bool:
     if bodies.has_delivery_status or (bodies.is_report and "delivery-status" in
-                                      (msg.get("Content-Type") or "").lower()):
+                                      header(msg, "Content-Type").lower()):
         return True
     local = (from_addr or "").split("@")[0]
     if local in ("mailer-daemon", "postmaster", "mail-daemon") and (
@@ -210,8 +210,8 @@ def parse_msg(msg: Message, raw: bytes | None, *, trusted: tuple[str, ...],
 
     # 7. everything else
     n.kind = Kind.IGNORE
-    n.layout = "newsletter" if (msg.get("List-Unsubscribe") or msg.get("List-Id") or
-                                (msg.get("Precedence") or "").lower() in ("bulk", "list")) \
+    n.layout = "newsletter" if (header(msg, "List-Unsubscribe") or header(msg, "List-Id") or
+                                header(msg, "Precedence").lower() in ("bulk", "list")) \
         else "unrelated"
     return n
 

@@ -181,9 +181,11 @@ def action_links(raw: list[RawLink]) -> LinkResult:
     seen: set[tuple[str, str]] = set()
     for rl in raw:
         url = rl.url.strip()
-        target = unwrap(url)
+        if _BOILERPLATE.search(url):
+            continue
+        target = unwrap(url) if ("/nms/" in url or "safelinks" in url) else url
         host = host_of(target)
-        if _BOILERPLATE.search(target) or _BOILERPLATE.search(url):
+        if target is not url and _BOILERPLATE.search(target):
             continue
         if not is_amazon_link_host(host):
             if not is_amazon_domain(host):

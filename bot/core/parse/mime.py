@@ -46,10 +46,20 @@ def decode_header_value(value: object) -> str:
 
 
 def header(msg: Message, name: str) -> str:
+    """First `name` header, decoded. Reads the raw stored value: compat32's getter would turn
+    raw 8-bit bytes into U+FFFD before we can guess their charset."""
     try:
-        return decode_header_value(msg.get(name))
+        lname = name.lower()
+        for k, v in msg._headers:  # noqa: SLF001 - raw (surrogate-escaped) value
+            if k.lower() == lname:
+                return decode_header_value(v)
+        return ""
     except Exception:  # noqa: BLE001
         return ""
+
+
+_SIMPLE_ADDR = re.compile(r'^\s*(?:("[^"\\]*"|[^"<>,;:@()\\]*?)\s*<([^<>@\s,;"()]+@[^<>@\s,;"()]+)>'
+                          r'|([^<>@\s,;"()]+@[^<>@\s,;"()]+))\s*$')
 
 
 def address(msg: Message, name: str) -> tuple[str | None, str | None]:
@@ -57,7 +67,12 @@ def address(msg: Message, name: str) -> tuple[str | None, str | None]:
     raw = header(msg, name)
     if not raw:
         return None, None
-    disp, addr = parseaddr(raw)
+    m = _SIMPLE_ADDR.match(raw)
+    if m:
+        disp = (m.group(1) or "").strip().strip('"')
+        addr = m.group(2) or m.group(3)
+    else:
+        disp, addr = parseaddr(raw)
     addr = addr.strip().lower() or None
     if addr and "@" not in addr:
         addr = None
@@ -169,7 +184,7 @@ def collect_bodies(msg: Message) -> Bodies:
             if isinstance(payload, list):
                 stack[0:0] = payload
             continue
-        disp = (part.get("Content-Disposition") or "").lower()
+        disp = str(part.get("Content-Disposition") or "").lower()
         if "attachment" in disp:
             continue
         if ct == "text/plain" and not out.plain:
@@ -190,7 +205,7 @@ _BLOCK = re.compile(
     re.I)
 _CELL = re.compile(r"</t[dh]\s*>", re.I)
 _INLINE_WS = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
-_MULTINL = re.compile(r"\n\s*\n\s*(?:\n\s*)+")
+_MULTINL = re.compile(r"\n{3,}")
 
 
 def html_tree(html: str) -> LexborHTMLParser:
@@ -199,8 +214,7 @@ def html_tree(html: str) -> LexborHTMLParser:
 
 def html_parse(html: str) -> tuple[str, LexborHTMLParser]:
     """Parse once; return (linearised text: one line per block, ' | ' between cells, tree)."""
-    marked = _BLOCK.sub(lambda m: "\n" + m.group(0), html)
-    marked = _CELL.sub(lambda m: " | " + m.group(0), marked)
+    marked = _BLOCK.sub("\n\\g<0>", html).replace("</td>", " | </td>").replace("</th>", " | </th>")
     tree = LexborHTMLParser(marked)
     root = tree.body or tree.root
     if root is None:
@@ -214,10 +228,13 @@ def html_to_text(html: str) -> str:
     return html_parse(html)[0]
 
 
+_NL_WS = re.compile(r" ?\n ?")
+
+
 def normalize_text(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_INLINE_WS.sub(" ", ln).strip() for ln in text.split("\n")]
-    text = "\n".join(lines)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _NL_WS.sub("\n", _INLINE_WS.sub(" ", text))
     return _MULTINL.sub("\n\n", text).strip()
 
 

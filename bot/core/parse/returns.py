@@ -161,7 +161,7 @@ def parse_return(ctx: Ctx, n: Notice) -> None:
     carrier, number = field(f, CARRIER), field(f, TRACKING)
     if carrier or number:
         n.tracking = {"carrier": clean_value(carrier) or "", "number": clean_value(number) or ""}
-    head = ctx.subject + "\n" + ctx.text[:1500]
+    head = ctx.subject + "\n" + ctx.text[:700]
     if _CLOSED_BY_BUYER.search(head):
         n.kind = Kind.RETURN_CLOSED_BY_BUYER
     elif n.authorization_status and _AUTO.search(n.authorization_status):
