@@ -66,6 +66,9 @@ def run(config: str, once: bool, dry_run: str | None, log_format: str, verbose: 
                        + ", ".join(f"{k}={v}" for k, v in sorted(stats.by_status.items())))
             return
         signal.signal(signal.SIGTERM, lambda *_: daemon.stop_event.set())
+        signal.signal(signal.SIGINT, lambda *_: daemon.stop_event.set())
+        signal.signal(signal.SIGHUP, lambda *_: daemon.request_reload(
+            lambda: load_settings(config)))
         daemon.run_forever()
     except AlreadyRunning as exc:
         raise click.ClickException(str(exc)) from None

@@ -120,6 +120,7 @@ class BotSettings(_Section):
     token_days: int = Field(default=21, ge=1, le=365)
     subject_tag: str = "sellerbot"
     max_replies_per_thread_per_hour: int = Field(default=5, ge=1)
+    watchdog_minutes: int = Field(default=30, ge=1)
 
     _addr = field_validator("address")(lambda v: _check_email(v))
 

@@ -11,12 +11,14 @@ import logging
 import os
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.edges import systemd
 from bot.edges.mailbox import FolderWatcher, ImapAccount, backoff_delays
 from bot.edges.scheduler import WakeScheduler
 from bot.edges.store import Store
@@ -92,6 +94,7 @@ class Daemon:
         self.store: Store | None = None
         self.service: Service | None = None
         self.ready = threading.Event()
+        self._processed = threading.Condition()
 
     # -- shared -------------------------------------------------------------------------
     def _open(self) -> Service:
@@ -148,6 +151,17 @@ class Daemon:
         except queue.Full:
             pass
 
+    def barrier(self, timeout: float = 10.0) -> bool:
+        """Wait until the worker has handled everything queued before this call."""
+        reached = threading.Event()
+        self.queue.put(("barrier", reached))
+        return reached.wait(timeout)
+
+    def wait_processed(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until the worker has ingested `count` messages since start (tests, demo)."""
+        with self._processed:
+            return self._processed.wait_for(lambda: self.stats.processed >= count, timeout)
+
     def submit(self, raw: bytes, origin: Origin) -> None:
         """Used by IMAP watchers and the SMTP intake: enqueue, never process in place."""
         self.queue.put(("mail", (raw, origin)))
@@ -174,7 +188,7 @@ class Daemon:
                         self.submit(fetched.raw, Origin(account.name, folder,
                                                         fetched.uidvalidity, fetched.uid))
                         high_water[uidvalidity] = fetched.uid
-                    self.last_sync_ok = __import__("time").monotonic()
+                    self.last_sync_ok = time.monotonic()
                     self.ready.set()
                     delays = backoff_delays()
                     watcher.wait(self.stop_event, imap.idle_renew_seconds)
@@ -199,8 +213,41 @@ class Daemon:
         else:
             self.ready.set()
         self._scheduler = WakeScheduler(self.wake)
+        interval = systemd.watchdog_interval()
+        if interval:
+            self._scheduler.every(interval, self._watchdog)
         self._scheduler.start()
         self.wake()  # due reminders go out at once after downtime
+        systemd.notify("READY=1\nSTATUS=watching the mailbox")
+
+    def _watchdog(self) -> None:
+        """Feed systemd only while intake works: a stuck IMAP loop gets the unit restarted."""
+        if self.settings.imap is None or self.last_sync_ok is None:
+            systemd.notify("WATCHDOG=1")
+            return
+        age = time.monotonic() - self.last_sync_ok
+        if age < self.settings.bot.watchdog_minutes * 60:
+            systemd.notify("WATCHDOG=1")
+        else:
+            systemd.notify(f"STATUS=no successful IMAP sync for {int(age // 60)} min")
+            log.error("no successful IMAP sync for %d min; not feeding the watchdog", age // 60)
+
+    def request_reload(self, load: Any) -> None:
+        """SIGHUP: reload config and templates in the worker; a broken config keeps the old."""
+        self.queue.put(("reload", load))
+
+    def _reload(self, load: Any) -> None:
+        try:
+            settings = load()
+            service = Service(settings, self.store, self.clock,  # type: ignore[arg-type]
+                              dry_run_dir=self.dry_run_dir)
+        except Exception as exc:  # noqa: BLE001 - any reload failure keeps the running config
+            log.error("reload refused, keeping the running configuration: %s", exc)
+            systemd.notify("STATUS=reload refused: configuration error (see log)")
+            return
+        self.settings, self.service = settings, service
+        log.info("configuration and templates reloaded (IMAP changes apply on reconnect)")
+        systemd.notify("STATUS=configuration reloaded")
 
     def serve(self) -> None:
         """The single worker: run until stop() is called."""
@@ -212,9 +259,19 @@ class Daemon:
             except queue.Empty:
                 continue
             try:
+                if kind == "barrier":
+                    item.set()
+                    continue
+                if kind == "reload":
+                    self._reload(item)
+                    service = self.service or service
+                    continue
                 if kind == "mail":
                     raw, origin = item
-                    self.stats.count(service.ingest(raw, origin))
+                    status = service.ingest(raw, origin)
+                    with self._processed:
+                        self.stats.count(status)
+                        self._processed.notify_all()
                 service.tick()
                 if self._scheduler is not None:
                     assert self.store is not None
@@ -225,6 +282,7 @@ class Daemon:
                 self.queue.task_done()
 
     def stop(self) -> None:
+        systemd.notify("STOPPING=1")
         self.stop_event.set()
         if self._scheduler is not None:
             self._scheduler.stop()

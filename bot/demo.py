@@ -9,6 +9,7 @@ stand-in for Seller Central; the confirmation lands in the sink. A FixedClock dr
 from __future__ import annotations
 
 import email
+import email.policy
 import smtplib
 import tempfile
 import threading
@@ -61,14 +62,14 @@ def seller_reply(to_reply: email.message.Message, command: str, when: datetime) 
     msg["References"] = to_reply["Message-ID"]
     msg.set_content(f"{command}\n\nClaire\n\nLe 22/11/2026 à 10:15, Assistant Retours Lumen "
                     f"a écrit :\n{quoted}\n")
-    return msg.as_bytes()
+    return msg.as_bytes(policy=email.policy.SMTP)
 
 
 def _show(echo: Any, title: str, msg: email.message.Message) -> None:
     echo(click.style(f"\n── {title} " + "─" * max(0, 60 - len(title)), fg="cyan"))
     for header in ("From", "To", "Subject", "Message-ID", "In-Reply-To"):
         if msg[header]:
-            echo(f"{header}: {msg[header]}")
+            echo(f"{header}: {str(msg[header]).strip()}")
     body = msg.get_body(("plain",)) if hasattr(msg, "get_body") else None
     text = body.get_content() if body else ""
     echo("")

@@ -99,6 +99,7 @@ class Service:
     # ------------------------------------------------------------------ intake
     def ingest(self, raw: bytes, origin: Origin = Origin()) -> str:
         """Process one raw email exactly once. Returns what happened (for logs and tests)."""
+        raw = raw.replace(b"\r\n", b"\n")  # IMAP and SMTP deliver CRLF; hash and parse one form
         digest = body_hash(raw)
         if origin.uid is not None and self.store.seen_uid(origin.account, origin.folder,
                                                           origin.uidvalidity, origin.uid):
@@ -378,6 +379,11 @@ class Service:
                                  reason=f"sender {_mask(sender)} not allowlisted")
             return "refused-sender"
         reply_refs = (notice.message_id, *notice.references)
+        recent = self.store.count_replies_since(sender, now - timedelta(hours=1))
+        if recent >= s.bot.max_replies_per_thread_per_hour:
+            log.warning("reply rate limit reached for %s: not answering (loop guard)",
+                        _mask(sender))
+            return "rate-limited"
         if s.authentication.require_dmarc_for_commands and \
                 notice.auth_results.get("dmarc") != "pass":
             self._email_seller(None, "command_refused", now,

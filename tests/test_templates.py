@@ -24,15 +24,6 @@ INJECT = "Great product\r\nBcc: evil@example.com\r\n\r\nhello"
 HAND_WRITTEN_HTML = ("new_case", "reminder", "command_result")
 CASE_TEMPLATES = ("new_case", "reminder", "missed")
 
-# The French reference templates are owned elsewhere; these are known defects reported to the
-# lead (see the report). Marked xfail (not strict) so the suite turns green once they are fixed.
-#  * fr/command_result.txt.j2: `{% if %}` chain inside the results loop lacks `{% endif %}`
-#    (TemplateSyntaxError).
-#  * fr/_macros.j2 summary() prints `time_left`, which an imported macro cannot see (imports are
-#    without context), so every fr template using summary() with a deadline fails.
-FR_BROKEN = {"command_result", "new_case", "reminder", "missed", "info", "auto_action",
-             "uncertain"}
-
 ITEM = {"title": "Lampe de bureau LED <Pro> & co", "asin": "B0ABCDEF12", "sku": "LAMP-01",
         "qty": 2, "price": {"value": 39.9, "currency": "EUR"}}
 
@@ -166,11 +157,7 @@ ALL = [(loc, name) for loc in LOCALES for name in RENDERER.template_names(loc)]
 
 
 def _param(loc: str, name: str) -> Any:
-    marks = []
-    if loc == "fr" and name in FR_BROKEN:
-        marks.append(pytest.mark.xfail(reason="known defect in fr reference templates",
-                                       strict=False))
-    return pytest.param(loc, name, marks=marks, id=f"{loc}-{name}")
+    return pytest.param(loc, name, id=f"{loc}-{name}")
 
 
 def test_every_locale_has_the_french_template_set() -> None:
@@ -274,9 +261,7 @@ def test_missing_optional_data_is_not_an_error(loc: str) -> None:
             RENDERER.render_parts(name, loc, _context(loc, case, last=True))
 
 
-@pytest.mark.parametrize("loc", [pytest.param(loc, marks=pytest.mark.xfail(
-    reason="known defect in fr reference templates", strict=False)) if loc == "fr" else loc
-    for loc in LOCALES])
+@pytest.mark.parametrize("loc", LOCALES)
 def test_header_injection_through_buyer_text(loc: str) -> None:
     case = _case("R-2026-0102", "return", "return_requested", customer_comment=INJECT,
                  reason=INJECT, message_text=INJECT, items=[ITEM])

@@ -6,6 +6,7 @@ after a crash is the same mail, never a second distinct one.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ class SmtpTarget:
 
 
 def send(target: SmtpTarget, sender: str, recipients: list[str], raw: bytes) -> None:
+    # smtplib sends bytes as they are: SMTP wants CRLF line ends on the wire.
+    raw = re.sub(rb"\r?\n", b"\r\n", raw)
     try:
         if target.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(target.host, target.port,

@@ -23,6 +23,10 @@ class WakeScheduler:
         self._scheduler.add_job(wake, "interval", seconds=sweep_seconds, id="sweep",
                                 coalesce=True, max_instances=1)
 
+    def every(self, seconds: float, func: Callable[[], None]) -> None:
+        self._scheduler.add_job(func, "interval", seconds=seconds, coalesce=True,
+                                max_instances=1)
+
     def start(self) -> None:
         self._scheduler.start()
 
@@ -33,7 +37,7 @@ class WakeScheduler:
     def sync(self, times: Iterable[datetime]) -> None:
         """Replace the date jobs by one per distinct due time (rebuilt from the store)."""
         for job in self._scheduler.get_jobs():
-            if job.id != "sweep":
+            if job.id != "sweep" and job.trigger.__class__.__name__ == "DateTrigger":
                 job.remove()
         for when in sorted(set(times)):
             self._scheduler.add_job(self._wake, "date", run_date=when,

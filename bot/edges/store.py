@@ -297,6 +297,14 @@ class Store:
         if attempt:
             self.db.execute("update outbox set attempts = attempts + 1 where id = ?", [effect_id])
 
+    def count_replies_since(self, to_addr: str, since: datetime) -> int:
+        """Answers to seller replies sent to one address recently (loop breaker)."""
+        row = self.db.execute(
+            "select count(*) from outbox where kind = 'email' and created_at >= ? and "
+            "(effect_key like 'result:%' or effect_key like 'refused:%') and payload like ?",
+            [iso(since), f'%"to": ["{to_addr}"]%']).fetchone()
+        return int(row[0])
+
     def inflight_effects(self) -> list[dict[str, Any]]:
         return self.effects(("inflight",))
 

@@ -1,0 +1,522 @@
+"""Real servers on loopback that stand in for the outside world.
+
+`sellerbot demo` and the test suite share them, so the demo exercises exactly the code paths
+the tests do: a real SMTP conversation (aiosmtpd) and real HTTP requests (http.server), with no
+mocks anywhere. Both servers bind 127.0.0.1 only, pick a free port by default, keep it across
+stop()/start() (to play an outage and its recovery), and let callers wait on conditions rather
+than sleep.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import logging
+import socket
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.parser import BytesParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlsplit
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+__all__ = ["ActionLinkStandIn", "Hit", "ReceivedMessage", "SmtpSink", "free_port"]
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
+
+# Loopback sinks offer AUTH without TLS on purpose; aiosmtpd says so on every connection.
+warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS",
+                        category=UserWarning, module="aiosmtpd")
+
+
+class _DropAuthNags(logging.Filter):
+    """aiosmtpd logs these two at WARNING on every authenticated connection."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return "auth_require_tls == False" not in text and "login_data is deprecated" not in text
+
+
+logging.getLogger("mail.log").addFilter(_DropAuthNags())
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    """A port the kernel just called free on `host`.
+
+    aiosmtpd's Controller cannot be started on port 0 (it connects to its own port to see that
+    it is up), and servers that restart on the same port need a fixed number anyway.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+# --------------------------------------------------------------------------------------------
+# SMTP
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """One message as the sink accepted it.
+
+    Unpacks as ``envelope_from, rcpt_tos, raw, message = received`` so tests can destructure it;
+    the other fields are there for assertions about when and from whom.
+    """
+
+    envelope_from: str
+    rcpt_tos: tuple[str, ...]
+    raw: bytes
+    message: EmailMessage
+    received_at: float = field(default_factory=time.time)
+    peer: str = ""
+    auth_user: str | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.envelope_from, list(self.rcpt_tos), self.raw, self.message))
+
+
+Stage = Literal["mail", "rcpt", "data"]
+
+
+class _SinkHandler:
+    """aiosmtpd handler; all state lives on the owning SmtpSink."""
+
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, mail_options: list[str]) -> str:
+        failure = self.sink._take_failure("mail")
+        if failure:
+            return failure
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        failure = self.sink._take_failure("rcpt")
+        if failure:
+            return failure
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        failure = self.sink._take_failure("data")
+        if failure:
+            return failure
+        raw = envelope.original_content or envelope.content or b""
+        if isinstance(raw, str):  # only if someone flips decode_data on
+            raw = raw.encode("utf-8", "surrogateescape")
+        auth_user = None
+        if session.auth_data is not None:
+            login = getattr(session.auth_data, "login", session.auth_data)
+            auth_user = login.decode() if isinstance(login, bytes) else str(login)
+        peer = session.peer
+        received = ReceivedMessage(
+            envelope_from=envelope.mail_from or "",
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            raw=bytes(raw),
+            message=BytesParser(policy=email.policy.default).parsebytes(bytes(raw)),
+            peer=f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer),
+            auth_user=auth_user,
+        )
+        return self.sink._deliver(received)
+
+
+class _Authenticator:
+    def __init__(self, user: str, password: str) -> None:
+        self.user, self.password = user, password
+
+    def __call__(self, server: SMTP, session: Session, envelope: Envelope,
+                 mechanism: str, auth_data: Any) -> AuthResult:
+        if isinstance(auth_data, LoginPassword):
+            ok = (auth_data.login.decode() == self.user
+                  and auth_data.password.decode() == self.password)
+            return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+        return AuthResult(success=False, handled=False)
+
+
+class SmtpSink:
+    """An SMTP server on loopback that keeps every message it accepts.
+
+    Why: the bot's outbox must be tested against a real SMTP conversation (pipelining, dot
+    stuffing, 4xx handling) and the demo needs somewhere to send mail. `fail_next` plays a
+    greylisting or overloaded relay; stop()/start() on the same port plays an outage.
+
+    `on_message(received)` runs in the server thread before the client gets its 250; if it
+    raises, the client gets a 451 (the message stays recorded in `messages`), which is what a
+    real intake would answer when it cannot take the mail right now.
+    """
+
+    def __init__(self, host: str = LOOPBACK, port: int = 0, *,
+                 on_message: Callable[[ReceivedMessage], None] | None = None,
+                 auth: tuple[str, str] | None = None,
+                 server_hostname: str = "sink.sellerbot.test") -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self.on_message = on_message
+        self.auth = auth
+        self.server_hostname = server_hostname
+        self._cond = threading.Condition()
+        self._messages: list[ReceivedMessage] = []
+        self._failures: list[tuple[Stage, int]] = []  # queue of (stage, code), one per use
+        self._controller: Controller | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.host, self.port
+
+    def start(self) -> SmtpSink:
+        """Start listening (again) on the same host and port."""
+        if self._controller is not None:
+            return self
+        kwargs: dict[str, Any] = {"server_hostname": self.server_hostname,
+                                  "ident": "sellerbot SmtpSink"}
+        if self.auth is not None:
+            kwargs.update(authenticator=_Authenticator(*self.auth), auth_required=True,
+                          auth_require_tls=False)
+        controller = Controller(_SinkHandler(self), hostname=self.host, port=self.port,
+                                ready_timeout=10.0, **kwargs)
+        controller.start()
+        self._controller = controller
+        return self
+
+    def stop(self) -> None:
+        """Stop listening; clients get connection refused until start()."""
+        controller, self._controller = self._controller, None
+        if controller is not None:
+            controller.stop()
+
+    def __enter__(self) -> SmtpSink:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # -- behaviour ------------------------------------------------------------------------
+    def fail_next(self, n: int = 1, code: int = 451, stage: Stage = "data") -> None:
+        """Answer the next `n` commands of `stage` (MAIL, RCPT or end of DATA) with `code`.
+
+        4xx is a temporary failure the sender must retry; 5xx is a permanent refusal.
+        """
+        if stage not in ("mail", "rcpt", "data"):
+            raise ValueError(f"stage must be mail, rcpt or data, not {stage!r}")
+        if not 400 <= code <= 599:
+            raise ValueError(f"code must be a 4xx or 5xx SMTP reply, not {code}")
+        with self._cond:
+            self._failures.extend([(stage, code)] * n)
+
+    def _take_failure(self, stage: Stage) -> str | None:
+        with self._cond:
+            for i, (s, code) in enumerate(self._failures):
+                if s == stage:
+                    del self._failures[i]
+                    if code < 500:
+                        return f"{code} 4.3.0 Temporary failure, try again later (sandbox)"
+                    return f"{code} 5.7.1 Refused (sandbox)"
+        return None
+
+    def _deliver(self, received: ReceivedMessage) -> str:
+        with self._cond:
+            self._messages.append(received)
+            self._cond.notify_all()
+        if self.on_message is not None:
+            try:
+                self.on_message(received)
+            except Exception:  # noqa: BLE001 - reported to the client as a 451, and logged
+                log.exception("SmtpSink on_message callback failed")
+                return "451 4.3.0 Intake failed, try again later"
+        return "250 2.0.0 OK queued"
+
+    # -- inspection -----------------------------------------------------------------------
+    @property
+    def messages(self) -> list[ReceivedMessage]:
+        """A snapshot copy of everything accepted so far, oldest first."""
+        with self._cond:
+            return list(self._messages)
+
+    def clear(self) -> None:
+        with self._cond:
+            self._messages.clear()
+            self._failures.clear()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedMessage]:
+        """Block until at least `count` messages were accepted; return them all.
+
+        Raises TimeoutError (saying how many did arrive) rather than returning short, so a test
+        fails at the line that waited.
+        """
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self._messages) >= count, timeout):
+                raise TimeoutError(
+                    f"SmtpSink got {len(self._messages)} message(s), expected {count} "
+                    f"within {timeout}s: {self._describe()}")
+            return list(self._messages)
+
+    def wait_for_match(self, predicate: Callable[[ReceivedMessage], bool],
+                       timeout: float = 10.0) -> ReceivedMessage:
+        """Block until a message (already received or not) satisfies `predicate`; return it."""
+        found: list[ReceivedMessage] = []
+
+        def match() -> bool:
+            for m in self._messages:
+                if predicate(m):
+                    found.append(m)
+                    return True
+            return False
+
+        with self._cond:
+            if not self._cond.wait_for(match, timeout):
+                raise TimeoutError(f"no matching message within {timeout}s among "
+                                   f"{len(self._messages)}: {self._describe()}")
+            return found[0]
+
+    def _describe(self) -> str:
+        return "; ".join(f"{m.envelope_from} -> {','.join(m.rcpt_tos)}: "
+                         f"{m.message.get('Subject', '')!s}" for m in self._messages[-5:])
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<SmtpSink {self.host}:{self.port} {state} messages={len(self._messages)}>"
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One request the stand-in received. `query` is the raw query string, `params` parsed."""
+
+    method: str
+    path: str
+    query: str
+    params: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    at: float  # time.time() when the request line arrived
+    client: str
+
+    @property
+    def url(self) -> str:
+        return self.path + ("?" + self.query if self.query else "")
+
+
+@dataclass
+class _Rule:
+    status: int = 200
+    body: bytes | None = None
+    delay: float = 0.0
+    location: str | None = None
+    content_type: str = "text/html; charset=utf-8"
+    remaining: int | None = None  # None: forever
+
+
+OK_PAGE = (b"<!doctype html><html><head><meta charset=\"utf-8\"><title>OK</title></head>"
+           b"<body><p>OK</p></body></html>")
+
+
+class ActionLinkStandIn:
+    """An HTTP server on loopback standing in for Seller Central's action links.
+
+    Why: the bot follows "authorize return" links; tests need to see exactly which requests it
+    made (and that it made them once), and to make the far end fail, hang or redirect. Rules
+    are matched by the longest path prefix; `times=n` makes a rule apply n times and then fall
+    back, which plays "500 once, then fine" for retry tests.
+    """
+
+    def __init__(self, host: str = LOOPBACK, port: int = 0) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self._cond = threading.Condition()
+        self._hits: list[Hit] = []
+        self._rules: dict[str, _Rule] = {}
+        self._release = threading.Event()  # set to end every pending delay at once
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def url(self, path: str = "/") -> str:
+        return self.base_url + (path if path.startswith("/") else "/" + path)
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> ActionLinkStandIn:
+        """Start serving (again) on the same host and port."""
+        if self._server is not None:
+            return self
+        self._release = threading.Event()
+        server = ThreadingHTTPServer((self.host, self.port), _handler_for(self))
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"standin-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; pending delayed requests are released and their clients dropped."""
+        server, self._server = self._server, None
+        self._release.set()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> ActionLinkStandIn:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # -- behaviour ------------------------------------------------------------------------
+    def respond(self, path_prefix: str, status: int = 500, body: bytes | str | None = None, *,
+                content_type: str = "text/html; charset=utf-8", times: int | None = None) -> None:
+        """Answer requests under `path_prefix` with `status` (and `body`)."""
+        self._set(path_prefix, _Rule(status=status, body=_bytes(body), content_type=content_type,
+                                     remaining=times))
+
+    def delay(self, path_prefix: str, seconds: float, *, status: int = 200,
+              times: int | None = None) -> None:
+        """Hold requests under `path_prefix` for `seconds` before answering (client timeouts).
+
+        The wait is on an Event, so stop() or release() ends it at once.
+        """
+        self._set(path_prefix, _Rule(status=status, delay=seconds, remaining=times))
+
+    def redirect(self, path_prefix: str, location: str, status: int = 302, *,
+                 times: int | None = None) -> None:
+        """Redirect requests under `path_prefix` to `location` (absolute or a path here)."""
+        self._set(path_prefix, _Rule(status=status, location=location, remaining=times))
+
+    def release(self) -> None:
+        """End every delay now in progress (later delayed requests wait again)."""
+        with self._cond:
+            self._release.set()
+            self._release = threading.Event()
+
+    def reset(self) -> None:
+        """Forget rules and hits: back to 200 OK everywhere."""
+        with self._cond:
+            self._rules.clear()
+            self._hits.clear()
+
+    def _set(self, prefix: str, rule: _Rule) -> None:
+        if not prefix.startswith("/"):
+            prefix = "/" + prefix
+        with self._cond:
+            self._rules[prefix] = rule
+
+    def _rule_for(self, path: str) -> tuple[_Rule, threading.Event]:
+        with self._cond:
+            best = ""
+            for prefix, rule in self._rules.items():
+                if path.startswith(prefix) and len(prefix) > len(best) and rule.remaining != 0:
+                    best = prefix
+            if not best:
+                return _Rule(), self._release
+            rule = self._rules[best]
+            if rule.remaining is not None:
+                rule.remaining -= 1
+            return rule, self._release
+
+    def _record(self, hit: Hit) -> None:
+        with self._cond:
+            self._hits.append(hit)
+            self._cond.notify_all()
+
+    # -- inspection -----------------------------------------------------------------------
+    @property
+    def hits(self) -> list[Hit]:
+        """A snapshot copy of every request so far, oldest first."""
+        with self._cond:
+            return list(self._hits)
+
+    def wait_for_hits(self, n: int, timeout: float = 10.0) -> list[Hit]:
+        """Block until at least `n` requests arrived; return them all (TimeoutError if not)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: len(self._hits) >= n, timeout):
+                seen = ", ".join(f"{h.method} {h.url}" for h in self._hits[-5:])
+                raise TimeoutError(f"stand-in got {len(self._hits)} request(s), expected {n} "
+                                   f"within {timeout}s: {seen}")
+            return list(self._hits)
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<ActionLinkStandIn {self.base_url} {state} hits={len(self._hits)}>"
+
+
+def _bytes(body: bytes | str | None) -> bytes | None:
+    return body.encode("utf-8") if isinstance(body, str) else body
+
+
+def _handler_for(standin: ActionLinkStandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "SellerCentralStandIn/1.0"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+            log.debug("stand-in %s: " + format, self.address_string(), *args)
+
+        def _handle(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length > 0 else b""
+            standin._record(Hit(
+                method=self.command, path=parts.path, query=parts.query,
+                params=parse_qs(parts.query, keep_blank_values=True),
+                headers={k: v for k, v in self.headers.items()}, body=body, at=time.time(),
+                client=f"{self.client_address[0]}:{self.client_address[1]}"))
+            rule, released = standin._rule_for(parts.path)
+            if rule.delay > 0 and released.wait(rule.delay):
+                self.close_connection = True  # stopped or released: drop the client
+                return
+            payload = rule.body if rule.body is not None else (
+                OK_PAGE if rule.status < 400 and rule.location is None
+                else f"<!doctype html><title>{rule.status}</title><p>{rule.status}</p>".encode())
+            try:
+                self.send_response(rule.status)
+                if rule.location is not None:
+                    location = rule.location
+                    if location.startswith("/"):
+                        location = standin.base_url + location
+                    self.send_header("Location", location)
+                self.send_header("Content-Type", rule.content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (timed out) first
+
+        do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
+
+    return Handler
