@@ -14,7 +14,6 @@ import logging
 import socket
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -33,17 +32,14 @@ log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
 
-# Loopback sinks offer AUTH without TLS on purpose; aiosmtpd says so on every connection.
-warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS",
-                        category=UserWarning, module="aiosmtpd")
 
 
 class _DropAuthNags(logging.Filter):
-    """aiosmtpd logs these two at WARNING on every authenticated connection."""
+    """aiosmtpd logs this at WARNING on every authenticated connection (its own use)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
-        return "auth_require_tls == False" not in text and "login_data is deprecated" not in text
+        return "login_data is deprecated" not in text
 
 
 logging.getLogger("mail.log").addFilter(_DropAuthNags())
@@ -96,6 +92,10 @@ class _SinkHandler:
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, mail_options: list[str]) -> str:
+        if self.sink.auth is not None and not session.authenticated:
+            # Enforced here rather than with aiosmtpd's auth_required, which warns on every
+            # connection that AUTH without TLS is unsafe: on loopback that is the point.
+            return "530 5.7.0 Authentication required"
         failure = self.sink._take_failure("mail")
         if failure:
             return failure
@@ -190,8 +190,7 @@ class SmtpSink:
         kwargs: dict[str, Any] = {"server_hostname": self.server_hostname,
                                   "ident": "sellerbot SmtpSink"}
         if self.auth is not None:
-            kwargs.update(authenticator=_Authenticator(*self.auth), auth_required=True,
-                          auth_require_tls=False)
+            kwargs.update(authenticator=_Authenticator(*self.auth), auth_require_tls=False)
         controller = Controller(_SinkHandler(self), hostname=self.host, port=self.port,
                                 ready_timeout=10.0, **kwargs)
         controller.start()

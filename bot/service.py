@@ -19,6 +19,7 @@ from typing import Any
 
 import tenacity
 
+from bot import failpoints
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core import deadlines, tokens
@@ -115,6 +116,7 @@ class Service:
             if origin.uid is not None:
                 self.store.save_sync_state(origin.account, origin.folder, origin.uidvalidity,
                                            origin.uid, now)
+        failpoints.reach("after_commit")
         log.info("message %s kind=%s status=%s", notice.message_id, notice.kind, status)
         return status
 
@@ -672,6 +674,7 @@ class Service:
                 else:
                     mailer.send(self.smtp_target, payload["from"], payload["to"],
                                 payload["raw"].encode("utf-8"))
+                    failpoints.reach("after_send")
             except mailer.TransientSendError as exc:
                 self._retry_later(eff, str(exc), now)
                 return False
@@ -686,6 +689,7 @@ class Service:
         if eff["kind"] == "http":
             with self.store.transaction():
                 self.store.mark_effect(eff["id"], "inflight", now, attempt=True)
+            failpoints.reach("during_link")
             try:
                 if self.dry_run_dir:
                     links.check_url(payload["url"], self.link_policy)

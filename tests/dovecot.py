@@ -16,6 +16,7 @@ Root and non-root both work:
 from __future__ import annotations
 
 import ctypes
+import grp
 import os
 import pwd
 import shutil
@@ -122,14 +123,17 @@ class DovecotServer:
         if os.geteuid() == 0:
             mail = _account("nobody")
             login_user = _account("dovenull", "nobody").pw_name
-            internal_user = _account("dovecot", "nobody").pw_name
+            internal = _account("dovecot", "nobody")
+            internal_user = internal.pw_name
             rootless = ""
         else:
             mail = pwd.getpwuid(os.geteuid())
             login_user = internal_user = mail.pw_name
+            internal = mail
             rootless = ("service anvil {\n  chroot =\n}\n"
                         "service imap-login {\n  chroot =\n}\n")
         self.mail_uid, self.mail_gid = mail.pw_uid, mail.pw_gid
+        internal_group = grp.getgrgid(internal.pw_gid).gr_name
         for d in (self.mail_dir, self.state_dir):
             d.mkdir(exist_ok=True)
         os.chown(self.mail_dir, self.mail_uid, self.mail_gid)
@@ -153,6 +157,7 @@ auth_failure_delay = 0
 auth_verbose = yes
 default_internal_user = {internal_user}
 default_login_user = {login_user}
+default_internal_group = {internal_group}
 first_valid_uid = 1
 first_valid_gid = 0
 mail_location = maildir:{self.mail_dir}/%u

@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 from email.message import EmailMessage
+from email.utils import make_msgid
 
 import pytest
 from imapclient import IMAPClient
@@ -23,7 +24,7 @@ def _mail(subject: str, body: str = "Bonjour,\r\n.point en début de ligne\r\n")
     msg["From"] = "Amazon <donotreply@amazon.fr>"
     msg["To"] = "ventes@lumen-et-cie.fr"
     msg["Subject"] = subject
-    msg["Message-ID"] = f"<{subject.replace(' ', '-')}@test.sellerbot>"
+    msg["Message-ID"] = make_msgid(domain="test.sellerbot")
     msg.set_content(body)
     return msg.as_bytes().replace(b"\n", b"\r\n").replace(b"\r\r\n", b"\r\n")
 
@@ -165,6 +166,9 @@ def test_smtp_sink_auth_and_intake_callback() -> None:
     seen: list[str] = []
     with SmtpSink(auth=("bot", "pw"), on_message=lambda m: seen.append(m.envelope_from)) as sink:
         with smtplib.SMTP(sink.host, sink.port, timeout=10) as smtp:
+            with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+                smtp.sendmail("bot@x.test", ["seller@x.test"], _mail("sans auth"))
+            assert refused.value.smtp_code == 530
             with pytest.raises(smtplib.SMTPAuthenticationError):
                 smtp.login("bot", "nope")
             smtp.login("bot", "pw")
