@@ -8,23 +8,39 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import multiprocessing
 import os
 import queue
 import threading
 import time
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from pathlib import Path
 from typing import Any
 
+from bot import failpoints
 from bot.clock import Clock
 from bot.config import Settings
 from bot.edges import systemd
 from bot.edges.mailbox import FolderWatcher, ImapAccount, backoff_delays
 from bot.edges.scheduler import WakeScheduler
 from bot.edges.store import Store
-from bot.service import Origin, Service
+from bot.core.parse import parse_message
+from bot.core.triage import TRIAGE_FIELDS, is_candidate
+from bot.domain import Notice
+from bot.service import Origin, Service, body_hash, normalize_eol
 
 log = logging.getLogger("sellerbot.daemon")
+
+
+_HEADERS = BytesHeaderParser(policy=compat32)
+
+
+def _parse_in_worker(raw: bytes, options: dict[str, Any]) -> Notice:
+    """Module-level so a process pool can call it: parsing is pure and CPU-bound."""
+    return parse_message(raw, **options)
 
 
 class AlreadyRunning(Exception):
@@ -111,23 +127,82 @@ class Daemon:
             self.store = None
         self.lock.release()
 
-    def _sync_folder(self, service: Service, watcher: FolderWatcher, account: str) -> int:
+    def _sync_folder(self, service: Service, watcher: FolderWatcher, account: str,
+                     pool: Executor | None = None) -> int:
+        """Bulk sync: triage on headers, fetch candidate bodies in batches, parse them on
+        every core, apply in order. Progress is saved with each message."""
         assert self.store is not None
         uidvalidity = watcher.open()
         state = self.store.sync_state(account, watcher.folder)
         after = state["last_uid"] if state and state["uidvalidity"] == uidvalidity else 0
+        uids = watcher.new_uids(after)
+        if not uids:
+            self.store.touch_sync(account, watcher.folder, self.clock.now())
+            return 0
+        service.backfill = state is None  # first sync of this folder: history, not news
+        service.hold_notices = True
+        try:
+            return self._sync_uids(service, watcher, account, uids, uidvalidity, pool)
+        finally:
+            service.backfill = service.hold_notices = False
+            service.flush_notices()
+
+    def _sync_uids(self, service: Service, watcher: FolderWatcher, account: str,
+                   uids: list[int], uidvalidity: int, pool: Executor | None) -> int:
+        bots = (self.settings.bot.address,)
+        sellers = tuple(self.settings.seller.addresses)
+        candidates: list[int] = []
+        skipped: list[tuple[int, bytes]] = []
+        for uid, header in watcher.fetch_headers(uids, TRIAGE_FIELDS):
+            if is_candidate(header, bots, sellers):
+                candidates.append(uid)
+            else:
+                skipped.append((uid, header))
+        options = service.parse_options()
         count = 0
-        for fetched in watcher.fetch_new(after):
-            status = service.ingest(fetched.raw, Origin(account, watcher.folder,
-                                                        fetched.uidvalidity, fetched.uid))
-            self.stats.count(status)
-            count += 1
+        skipped_iter = iter(skipped)
+        pending_skip = next(skipped_iter, None)
+        for batch in watcher.fetch_bodies(candidates):
+            raws = [normalize_eol(f.raw) for f in batch]
+            if pool is not None and len(raws) > 8:
+                notices = list(pool.map(_parse_in_worker, raws, [options] * len(raws),
+                                        chunksize=16))
+            else:
+                notices = [service.parse(raw) for raw in raws]
+            with self.store.transaction():
+                for fetched, raw, notice in zip(batch, raws, notices):
+                    # keep UID order: record triaged-out messages that come before this one
+                    while pending_skip is not None and pending_skip[0] < fetched.uid:
+                        self._skip(service, account, watcher.folder, uidvalidity, pending_skip)
+                        pending_skip = next(skipped_iter, None)
+                    origin = Origin(account, watcher.folder, fetched.uidvalidity, fetched.uid)
+                    self.stats.count(service.apply(raw, notice, origin))
+                    count += 1
+            failpoints.reach("after_commit")
+        with self.store.transaction():
+            while pending_skip is not None:
+                self._skip(service, account, watcher.folder, uidvalidity, pending_skip)
+                pending_skip = next(skipped_iter, None)
         return count
+
+    def _skip(self, service: Service, account: str, folder: str, uidvalidity: int,
+              item: tuple[int, bytes]) -> None:
+        uid, header = item
+        if self.store is not None and self.store.seen_uid(account, folder, uidvalidity, uid):
+            return
+        message_id = _HEADERS.parsebytes(header).get("Message-ID")
+        service.record_skipped(Origin(account, folder, uidvalidity, uid),
+                               str(message_id).strip() if message_id else None,
+                               body_hash(header), "triage: headers show no Amazon or seller mail")
+        self.stats.count("ignored")
 
     # -- --once -------------------------------------------------------------------------
     def run_once(self) -> Stats:
         """Sync every folder, process, send what is due, exit (cron, benchmarks)."""
         service = self._open()
+        pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
+                                   mp_context=multiprocessing.get_context("fork")) \
+            if (os.cpu_count() or 1) > 1 else None
         try:
             account = imap_account(self.settings)
             if account is not None:
@@ -136,11 +211,13 @@ class Daemon:
                     watcher = FolderWatcher(account, folder,
                                             batch_size=self.settings.imap.batch_size)
                     try:
-                        self._sync_folder(service, watcher, account.name)
+                        self._sync_folder(service, watcher, account.name, pool)
                     finally:
                         watcher.close()
             service.tick()
         finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
             self.close()
         return self.stats
 

@@ -55,6 +55,11 @@ class _Attempt:
     attempt_number: int
 
 
+def normalize_eol(raw: bytes) -> bytes:
+    """IMAP and SMTP deliver CRLF; hash and parse one form."""
+    return raw.replace(b"\r\n", b"\n")
+
+
 def body_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()[:32]
 
@@ -76,6 +81,13 @@ class Service:
         self.renderer = renderer or Renderer(settings.templates_dir)
         self.secret = settings.secret_key()
         self.dry_run_dir = dry_run_dir
+        #: First sync of a mailbox: rebuild state from history without mailing about the past.
+        self.backfill = False
+        #: During a bulk pass, new-case notices are written to the outbox as "held";
+        #: flush_notices() releases them, or sends one summary when there are many (a first
+        #: run must not send the seller 300 mails). Held rows survive a crash.
+        self.hold_notices = False
+        self.catch_up_threshold = 10
         p = settings.policy
         self.policy = Policy(
             auto_authorize=p.auto_authorize,
@@ -98,20 +110,34 @@ class Service:
             smtp.resolve_password("smtp"), smtp.timeout_seconds)
 
     # ------------------------------------------------------------------ intake
+    def parse(self, raw: bytes) -> Notice:
+        """Pure parse with this seller's settings (safe to run in a worker process)."""
+        return parse_message(raw, **self.parse_options())
+
+    def parse_options(self) -> dict[str, Any]:
+        return {
+            "trusted_authserv_ids": tuple(self.settings.authentication.trusted_authserv_ids),
+            "bot_addresses": (self.settings.bot.address,),
+            "seller_addresses": tuple(self.settings.seller.addresses),
+            "default_tz": self.settings.seller.timezone,
+        }
+
     def ingest(self, raw: bytes, origin: Origin = Origin()) -> str:
         """Process one raw email exactly once. Returns what happened (for logs and tests)."""
-        raw = raw.replace(b"\r\n", b"\n")  # IMAP and SMTP deliver CRLF; hash and parse one form
-        digest = body_hash(raw)
+        raw = normalize_eol(raw)
         if origin.uid is not None and self.store.seen_uid(origin.account, origin.folder,
                                                           origin.uidvalidity, origin.uid):
             return "already-processed"
-        notice = parse_message(
-            raw, trusted_authserv_ids=tuple(self.settings.authentication.trusted_authserv_ids),
-            bot_addresses=(self.settings.bot.address,),
-            seller_addresses=tuple(self.settings.seller.addresses),
-            default_tz=self.settings.seller.timezone)
+        return self.apply(raw, self.parse(raw), origin)
+
+    def apply(self, raw: bytes, notice: Notice, origin: Origin) -> str:
+        """Record, decide and queue effects for a parsed message, in one transaction."""
+        digest = body_hash(raw)
         now = self.clock.now()
         with self.store.transaction():
+            if origin.uid is not None and self.store.seen_uid(
+                    origin.account, origin.folder, origin.uidvalidity, origin.uid):
+                return "already-processed"
             status = self._ingest_locked(raw, notice, origin, digest, now)
             if origin.uid is not None:
                 self.store.save_sync_state(origin.account, origin.folder, origin.uidvalidity,
@@ -119,6 +145,19 @@ class Service:
         failpoints.reach("after_commit")
         log.info("message %s kind=%s status=%s", notice.message_id, notice.kind, status)
         return status
+
+    def record_skipped(self, origin: Origin, message_id: str | None, header_hash: str,
+                       reason: str) -> None:
+        """A message triaged out on its headers: recorded as ignored, body never fetched."""
+        now = self.clock.now()
+        self.store.record_message(source=origin.source, account=origin.account,
+                                  folder=origin.folder, uidvalidity=origin.uidvalidity,
+                                  uid=origin.uid, message_id=message_id, body_hash=header_hash,
+                                  kind=str(Kind.IGNORE), subject=None, processed_at=iso(now),
+                                  status="ignored", reason=reason)
+        if origin.uid is not None:
+            self.store.save_sync_state(origin.account, origin.folder, origin.uidvalidity,
+                                       origin.uid, now)
 
     def _ingest_locked(self, raw: bytes, notice: Notice, origin: Origin, digest: str,
                        now: datetime) -> str:
@@ -267,10 +306,28 @@ class Service:
                                  reason=f"A-to-Z claim {case['ref']} filed on the same order")
 
     def _run_actions(self, case: dict[str, Any], actions: tuple[Any, ...], now: datetime) -> None:
+        deadline = parse_iso(case["deadline"])
+        past = deadline is not None and deadline <= now
+        if self.backfill and (past or not is_open(case["state"])):
+            self.store.add_event(case["id"], now, "backfill", source_message_id=None,
+                                 from_state=None, to_state=None,
+                                 reason="history rebuilt at first sync: nothing sent for a "
+                                        "step that is over")
+            return
+        if past and is_open(case["state"]):
+            # Arrived (or processed) after its deadline: one notice saying what to do now.
+            self._email_seller(case, "missed", now, effect_key=f"missed:{case['ref']}:"
+                               f"{case['deadline']}", to=self._recipients(with_backup=True))
+            self.store.add_event(case["id"], now, "deadline_missed", source_message_id=None,
+                                 from_state=case["state"], to_state=None,
+                                 reason="processed after its deadline")
+            return
         for action in actions:
             if action.name == "notify":
                 extra = {k: v for k, v in action.args.items() if k != "template"}
-                self._email_seller(case, action.args["template"], now, extra=extra)
+                self._email_seller(case, action.args["template"], now, extra=extra,
+                                   hold=self.hold_notices
+                                   and action.args["template"] == "new_case")
             elif action.name == "schedule_reminders":
                 self._schedule_reminders(case, now)
             elif action.name == "cancel_reminders":
@@ -297,6 +354,31 @@ class Service:
         for seq, at in enumerate(sorted(times), start=base + 1):
             self.store.add_reminder(case["id"], at, "reminder", seq)
         self.store.add_reminder(case["id"], deadline, "deadline", base + len(times) + 1)
+
+    def flush_notices(self) -> int:
+        """After a bulk pass (or a crash during one): release held notices, or replace them
+        by one summary when there are more than `catch_up_threshold`."""
+        held = self.store.effects(("held",))
+        if not held:
+            return 0
+        now = self.clock.now()
+        with self.store.transaction():
+            if len(held) <= self.catch_up_threshold:
+                for eff in held:
+                    self.store.mark_effect(eff["id"], "pending", now)
+                return len(held)
+            cases = [c for c in (self.store.case(e["case_id"]) for e in held) if c]
+            for eff in held:
+                self.store.mark_effect(eff["id"], "merged", now)
+            opened = sorted((c for c in cases if is_open(c["state"])),
+                            key=lambda c: c["deadline"] or "9999")
+            self._email_seller(None, "catch_up", now,
+                               effect_key=f"catch-up:{iso(now)}:{len(cases)}",
+                               extra={"cases": [
+                                   {"ref": c["ref"], "kind": c["kind"], "state": c["state"],
+                                    "order_id": c["order_id"],
+                                    "deadline": parse_iso(c["deadline"])} for c in opened]})
+        return 1
 
     # ------------------------------------------------------------------ mail to the seller
     def _token_for(self, case_ref: str, now: datetime) -> str:
@@ -329,7 +411,7 @@ class Service:
     def _email_seller(self, case: dict[str, Any] | None, template: str, now: datetime, *,
                       extra: dict[str, Any] | None = None, effect_key: str | None = None,
                       to: list[str] | None = None, in_reply_to: str | None = None,
-                      references: tuple[str, ...] = ()) -> None:
+                      references: tuple[str, ...] = (), hold: bool = False) -> None:
         s = self.settings
         ref = case["ref"] if case else "GENERAL"
         token = self._token_for(ref, now)
@@ -347,6 +429,7 @@ class Service:
             reply_to=tokens.reply_address(s.bot.address, token),
             in_reply_to=in_reply_to or thread_root, references=refs)
         rowid = self.store.enqueue(kind="email", effect_key=key, now=now,
+                                   status="held" if hold else "pending",
                                    case_id=case["id"] if case else None, message_id=message_id,
                                    payload={"from": s.bot.address,
                                             "to": list(to or s.seller.recipients),
@@ -720,6 +803,7 @@ class Service:
     # ------------------------------------------------------------------ one step
     def tick(self) -> None:
         """Reminders that are due, then everything the outbox can send now."""
+        self.flush_notices()
         self.send_due_reminders()
         self.execute_outbox()
 

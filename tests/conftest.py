@@ -37,11 +37,19 @@ def dovecot(request: pytest.FixtureRequest) -> Iterator[DovecotServer]:
     Fails (never skips) when Dovecot is missing: scripts/test installs it, and a suite that
     silently skipped its IMAP tests would pass without testing IMAP at all.
     """
+    server = None
     try:
         server = DovecotServer()
         server.start()
     except DovecotError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        problem = str(exc)  # it quotes Dovecot's log
+        if server is not None:
+            server.cleanup()
+    else:
+        problem = ""
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    assert server is not None
     try:
         yield server
     finally:

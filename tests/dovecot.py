@@ -55,13 +55,18 @@ def _free_port(host: str) -> int:
         return int(s.getsockname()[1])
 
 
+try:  # loaded here, not in the forked child, where dlopen could deadlock on a lock held by
+    # another thread (aiosmtpd and http.server run threads in the same test process)
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL("libc.so.6", use_errno=True)
+except OSError:
+    _LIBC = None
+
+
 def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM Dovecot if the test process dies (Linux)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    """Runs in the child before exec: SIGTERM Dovecot if the thread that started it dies,
+    so a killed pytest leaves no server behind (Linux PR_SET_PDEATHSIG)."""
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGTERM)
 
 
 def _account(*names: str) -> pwd.struct_passwd:
@@ -115,6 +120,7 @@ class DovecotServer:
         self.log_path = self.root / "dovecot.log"
         self.stderr_path = self.root / "dovecot.stderr"
         self._proc: subprocess.Popen[bytes] | None = None
+        self.startup_seconds: float | None = None  # exec to IMAP greeting, last start()
         self._stderr: object | None = None
         self._configure()
 
@@ -279,7 +285,11 @@ service imap-login {{
             shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> DovecotServer:
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.cleanup()
+            raise
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

@@ -23,6 +23,7 @@ XSS = '<script>alert(1)</script> "& co'
 INJECT = "Great product\r\nBcc: evil@example.com\r\n\r\nhello"
 HAND_WRITTEN_HTML = ("new_case", "reminder", "command_result")
 CASE_TEMPLATES = ("new_case", "reminder", "missed")
+MAILBOX_WIDE = ("catch_up",)  # about several cases at once: no single ref in the subject
 
 ITEM = {"title": "Lampe de bureau LED <Pro> & co", "asin": "B0ABCDEF12", "sku": "LAMP-01",
         "qty": 2, "price": {"value": 39.9, "currency": "EUR"}}
@@ -201,7 +202,7 @@ def test_renders(loc: str, name: str) -> None:
         if XSS in text:
             assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;&amp; co" in html
         case = ctx["case"]
-        if case is not None:
+        if case is not None and name not in MAILBOX_WIDE:
             assert case["ref"] in subject
         if name in CASE_TEMPLATES:
             assert case["order_id"] in subject

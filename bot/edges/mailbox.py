@@ -95,6 +95,37 @@ class FolderWatcher:
                 if raw is not None:
                     yield Fetched(self.uidvalidity, uid, bytes(raw))
 
+    def new_uids(self, after_uid: int) -> list[int]:
+        assert self.client is not None
+        return sorted(u for u in self.client.search(["UID", f"{after_uid + 1}:*"])
+                      if u > after_uid)
+
+    def fetch_headers(self, uids: list[int], fields: tuple[str, ...]
+                      ) -> Iterator[tuple[int, bytes]]:
+        """A few header fields per message, for triage before any body is fetched."""
+        assert self.client is not None
+        item = f"BODY.PEEK[HEADER.FIELDS ({' '.join(fields)})]"
+        key = f"BODY[HEADER.FIELDS ({' '.join(fields)})]".encode()
+        for start in range(0, len(uids), self.batch_size * 5):
+            chunk = uids[start:start + self.batch_size * 5]
+            data = self.client.fetch(chunk, [item])
+            for uid in chunk:
+                entry = data.get(uid, {})
+                header = entry.get(key)
+                if header is None:  # some servers echo the item name differently
+                    header = next((v for k, v in entry.items()
+                                   if isinstance(k, bytes) and k.startswith(b"BODY[HEADER")), b"")
+                yield uid, bytes(header or b"")
+
+    def fetch_bodies(self, uids: list[int]) -> Iterator[list[Fetched]]:
+        """Full messages (BODY.PEEK[]: \\Seen untouched), one batch at a time."""
+        assert self.client is not None and self.uidvalidity is not None
+        for start in range(0, len(uids), self.batch_size):
+            chunk = uids[start:start + self.batch_size]
+            data = self.client.fetch(chunk, ["BODY.PEEK[]"])
+            yield [Fetched(self.uidvalidity, uid, bytes(data[uid][b"BODY[]"]))
+                   for uid in chunk if b"BODY[]" in data.get(uid, {})]
+
     def move(self, uid: int, folder: str) -> None:
         assert self.client is not None
         if not self.client.folder_exists(folder):

@@ -257,13 +257,14 @@ class Store:
 
     # -- outbox ---------------------------------------------------------------------------
     def enqueue(self, *, kind: str, effect_key: str, payload: dict[str, Any], now: datetime,
-                case_id: int | None = None, message_id: str | None = None) -> int | None:
+                case_id: int | None = None, message_id: str | None = None,
+                status: str = "pending") -> int | None:
         """Add an effect once: the same effect_key twice is a no-op (returns None)."""
         cur = self.db.execute(
             "insert or ignore into outbox(case_id, kind, effect_key, message_id, payload, "
-            "status, attempts, next_attempt_at, created_at) values (?, ?, ?, ?, ?, 'pending', "
+            "status, attempts, next_attempt_at, created_at) values (?, ?, ?, ?, ?, ?, "
             "0, ?, ?)", [case_id, kind, effect_key, message_id,
-                         json.dumps(payload, ensure_ascii=False), iso(now), iso(now)])
+                         json.dumps(payload, ensure_ascii=False), status, iso(now), iso(now)])
         return cur.lastrowid if cur.rowcount else None
 
     def ready_effects(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from bot.domain import Kind, Notice
 
 from .common import find_order_id, normalize_reason
 from .context import Ctx
+from .fastre import FoldRx
 from .mime import find_money
 
 _INFO_SUBJECT = re.compile(
@@ -68,6 +69,16 @@ _WHY = re.compile(r"(?:pourquoi cette d[ée]cision|why (?:did we|this decision)|
                   r"por qu[ée] (?:esta|hemos tomado esta) decisi[óo]n)\s*\??\s*\n?(.+)", re.I)
 
 
+# Same patterns, faster IGNORECASE search (identical matches, see fastre).
+_INFO_SUBJECT, _NO_ACTION, _INFO_BODY, _APPEAL, _APPEAL_REVERSED, _APPEAL_DENIED, _DENIED, \
+    _GRANTED, _WITHDRAWN, _RESPOND_CTX, _CLAIM_REASON, _CLAIM_ID, _WHY = map(FoldRx, (
+        _INFO_SUBJECT, _NO_ACTION, _INFO_BODY, _APPEAL, _APPEAL_REVERSED, _APPEAL_DENIED, _DENIED,
+        _GRANTED, _WITHDRAWN, _RESPOND_CTX, _CLAIM_REASON, _CLAIM_ID, _WHY))
+_YOUR_APPEAL = FoldRx(r"votre appel|your appeal|ihr(?:en)? (?:einspruch|widerspruch)|"
+                      r"(?:tuo|vostro) ricorso|(?:tu|su) apelaci[óo]n|r[ée]sultat de votre appel")
+_PAREN = re.compile(r"\(([^()]{4,120})\)")
+
+
 def response_window_hours(text: str) -> int | None:
     """The stated answer window: '3 jours calendaires' -> 72, '72 heures' -> 72."""
     best: tuple[int, int] | None = None
@@ -104,13 +115,11 @@ def parse_claim(ctx: Ctx, n: Notice, closing: bool | None) -> None:
             subject)
     if decided:
         head = subject + "\n" + text[:800]
-        if re.search(r"votre appel|your appeal|ihr(?:en)? (?:einspruch|widerspruch)|"
-                     r"(?:tuo|vostro) ricorso|(?:tu|su) apelaci[óo]n|r[ée]sultat de votre appel",
-                     head, re.I) or _APPEAL.search(subject):
+        if _YOUR_APPEAL.search(head) or _APPEAL.search(subject):
             n.kind = Kind.CLAIM_APPEAL_DECIDED
             n.decision = ("appeal_granted_reversed" if _APPEAL_REVERSED.search(text)
                           else "appeal_denied" if _APPEAL_DENIED.search(text) else None)
-            m = re.search(r"\(([^()]{4,120})\)", text)
+            m = _PAREN.search(text)
             if not n.reason and m:
                 n.reason = m.group(1).strip()
             n.layout = "claim_appeal_decided"

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+from .fastre import FoldRx
 
 # --------------------------------------------------------------------------- language
 
@@ -21,14 +25,18 @@ _LANG_WORDS = {
                     "información días pedido".split()),
 }
 _WORD = re.compile(r"[^\W\d_]+")
+_ASCII_WORD = re.compile(r"[a-z]+")
 
 
 def detect_language(text: str) -> str | None:
     """Most stop-words in the first ~1500 characters; None when fewer than 2 hits."""
-    words = _WORD.findall(text[:900].lower())
+    low = text[:900].lower()
+    # on ASCII text [^\W\d_] is exactly [a-zA-Z] (and the text is lower-cased)
+    counts = Counter((_ASCII_WORD if low.isascii() else _WORD).findall(low))
+    keys = counts.keys()
     best_lang, best = None, 1
     for lang, vocab in _LANG_WORDS.items():
-        c = sum(map(vocab.__contains__, words))
+        c = sum(map(counts.__getitem__, keys & vocab))
         if c > best:
             best_lang, best = lang, c
     return best_lang
@@ -41,6 +49,7 @@ _ORDER_LABELLED = re.compile(
     r"(?:commande|order(?:\s*(?:id|number|#|nr\.?))?|bestellung|bestellnummer|ordine|pedido|"
     r"numéro de commande|n[°º] de commande|order id|bestell-nr\.?)"
     r"[^\d\n]{0,25}?(\d{3}-\d{7}-\d{7})(?![\d-])", re.I)
+_ORDER_LABELLED = FoldRx(_ORDER_LABELLED)
 _ORDER_HASH = re.compile(r"(?:^|\n)\s*#\s*(\d{3}-\d{7}-\d{7})\s*:?", re.I)
 
 
@@ -55,9 +64,12 @@ def find_order_id(subject: str, text: str) -> str | None:
 
 # --------------------------------------------------------------------------- labels
 
+@lru_cache(maxsize=4096)
 def fold(s: str) -> str:
     """Lower-case, accents removed, typographic apostrophes straightened."""
     s = s.replace("\u2019", "'").replace("\u2018", "'").lower()
+    if s.isascii():  # NFD leaves ASCII alone and holds no combining mark
+        return s
     return "".join(c for c in unicodedata.normalize("NFD", s) if unicodedata.category(c) != "Mn")
 
 
@@ -91,10 +103,25 @@ def labelled_fields(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_LABEL_HITS: dict[tuple[re.Pattern[str], str], bool] = {}
+
+
+def _label_hit(rx: re.Pattern[str], label: str) -> bool:
+    """rx.search(label), memoised: the same few labels come back in every notification."""
+    key = (rx, label)
+    hit = _LABEL_HITS.get(key)
+    if hit is None:
+        hit = rx.search(label) is not None
+        if len(_LABEL_HITS) >= 20000:
+            _LABEL_HITS.clear()
+        _LABEL_HITS[key] = hit
+    return hit
+
+
 def field(fields: list[tuple[str, str]], *patterns: re.Pattern[str]) -> str | None:
     for rx in patterns:
         for label, value in fields:
-            if rx.search(label) and value:
+            if value and _label_hit(rx, label):
                 return value
     return None
 

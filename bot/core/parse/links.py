@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from bot.domain import Link, LinkRole
 
+from .fastre import FoldRx
+
 AMAZON_TLDS = (
     "fr", "de", "it", "es", "co.uk", "com", "nl", "com.be", "pl", "se", "ca", "com.mx",
     "co.jp", "in", "com.tr", "ae", "sa", "sg", "com.au", "com.br", "eg", "ie",
@@ -84,6 +86,7 @@ def unwrap(url: str, depth: int = 0) -> str:
 _BOILERPLATE = re.compile(
     r"/notifications/(?:feedback|preferences)|optout|unsubscribe|/satisfaction/|survey|"
     r"/nms/img/|/help/|/gp/help/|\.(?:png|gif|jpe?g)(?:\?|$)", re.I)
+_BOILERPLATE_F = FoldRx(_BOILERPLATE)
 
 # (role, regex over the TARGET url) - strong signals first.
 ROLE_BY_URL: list[tuple[LinkRole, re.Pattern[str]]] = [
@@ -122,16 +125,30 @@ ROLE_BY_TEXT: list[tuple[LinkRole, re.Pattern[str]]] = [
                                   r"\bver\b|abrir|consultar", re.I)),
 ]
 _DETAILS_URL = re.compile(r"/gp/returns/list|/orders-v3/order/|/returns/|/gp/orders", re.I)
+_DETAILS_URL_F = FoldRx(_DETAILS_URL)
+
+
+_FOLD: dict[re.Pattern[str], FoldRx | re.Pattern[str]] = {}
+
+
+def _fast(rx: re.Pattern[str]) -> FoldRx | re.Pattern[str]:
+    """A FoldRx twin of an IGNORECASE pattern (the role tables stay plain, extendable data)."""
+    f = _FOLD.get(rx)
+    if f is None:
+        f = FoldRx(rx) if rx.flags & re.I else rx
+        _FOLD[rx] = f
+    return f
 
 
 def role_for(text: str, target: str) -> LinkRole:
     for role, rx in ROLE_BY_URL:
-        if rx.search(target):
+        if _fast(rx).search(target):
             return role
+    text = text or ""
     for role, rx in ROLE_BY_TEXT:
-        if rx.search(text or ""):
+        if _fast(rx).search(text):
             return role
-    if _DETAILS_URL.search(target):
+    if _DETAILS_URL_F.search(target):
         return LinkRole.DETAILS
     return LinkRole.OTHER
 
@@ -181,11 +198,11 @@ def action_links(raw: list[RawLink]) -> LinkResult:
     seen: set[tuple[str, str]] = set()
     for rl in raw:
         url = rl.url.strip()
-        if _BOILERPLATE.search(url):
+        if _BOILERPLATE_F.search(url):
             continue
         target = unwrap(url) if ("/nms/" in url or "safelinks" in url) else url
         host = host_of(target)
-        if target is not url and _BOILERPLATE.search(target):
+        if target is not url and _BOILERPLATE_F.search(target):
             continue
         if not is_amazon_link_host(host):
             if not is_amazon_domain(host):

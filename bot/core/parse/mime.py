@@ -203,11 +203,23 @@ def parse_bytes(raw: bytes) -> Message:
 _BLOCK = re.compile(
     r"<(?:br|/p|/div|/li|/tr|/h[1-6]|/table|/ul|/ol|/center|hr|/blockquote)\b[^>]*>|<(?:p|li|tr|h[1-6]|div|table|blockquote)\b",
     re.I)
-# Same matches as _BLOCK (same names, same spans), grouped by first character so the engine
-# tries fewer branches; captured whole so `split` hands back [text, tag, text, tag, ...].
+
+
+def _ci(word: str) -> str:
+    """`word` as case-sensitive classes matching exactly what re.I matches (incl. the Unicode
+    folds i~\u0130/\u0131, k~\u212a, s~\u017f): lets the engine use its literal-prefix scan."""
+    extra = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+    return "".join(f"[{c}{c.upper()}{extra.get(c, '')}]" if c.isalpha() else c for c in word)
+
+
+# Same matches as _BLOCK (same names, same spans, same case folding), grouped by first
+# character and captured whole so `split` hands back [text, tag, text, tag, ...].
 _BLOCK_SPLIT = re.compile(
-    r"(<(?:/(?:p|div|li|tr|h[1-6]|table|ul|ol|center|blockquote)\b[^>]*>|(?:br|hr)\b[^>]*>|"
-    r"(?:p|li|tr|h[1-6]|div|table|blockquote)\b))", re.I)
+    "(<(?:/(?:" + "|".join(map(_ci, ("p", "div", "li", "tr", "table", "ul", "ol", "center",
+                                     "blockquote"))) + "|" + _ci("h") + r"[1-6])\b[^>]*>"
+    "|(?:" + _ci("br") + "|" + _ci("hr") + r")\b[^>]*>"
+    "|(?:" + "|".join(map(_ci, ("p", "li", "tr", "div", "table", "blockquote"))) + "|" +
+    _ci("h") + r"[1-6])\b))")
 _CELL = re.compile(r"</t[dh]\s*>", re.I)
 _INLINE_WS = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _MULTINL = re.compile(r"\n{3,}")
@@ -231,13 +243,29 @@ def mark_blocks(html: str) -> str:
     return html
 
 
+def _inside(node, root_id: int) -> bool:  # noqa: ANN001 - selectolax node
+    p = node.parent
+    while p is not None:
+        if p.mem_id == root_id:
+            return True
+        p = p.parent
+    return False
+
+
+def _has_style_or_script(tree: LexborHTMLParser, root) -> bool:  # noqa: ANN001
+    """Any <style>/<script> under `root`? (the usual one sits in <head>: nothing to remove)."""
+    rid = root.mem_id
+    return any(_inside(n, rid) for n in tree.tags("style")) or \
+        any(_inside(n, rid) for n in tree.tags("script"))
+
+
 def html_parse(html: str) -> tuple[str, LexborHTMLParser]:
     """Parse once; return (linearised text: one line per block, ' | ' between cells, tree)."""
     tree = LexborHTMLParser(mark_blocks(html))
     root = tree.body or tree.root
     if root is None:
         return "", tree
-    if "<s" in html or "<S" in html:
+    if _has_style_or_script(tree, root):
         for node in root.css("style, script"):
             node.decompose()
     return normalize_text(root.text(separator="")), tree

@@ -10,6 +10,7 @@ from bot.domain import Item, Kind, Notice
 
 from .common import clean_value, field, find_order_id, fold, normalize_reason, rx
 from .context import Ctx
+from .fastre import FoldRx
 from .mime import find_money
 
 TITLE = rx(r"^(?:article(?: de la commande| command[ée])?|order item|item|product|"
@@ -43,6 +44,7 @@ _CLOSED_BY_BUYER = re.compile(
     r"ha annullato (?:la sua|la) richiesta di reso|richiesta di reso annullata|"
     r"ha cancelado (?:su|la) solicitud de devoluci[óo]n|solicitud de devoluci[óo]n cancelada",
     re.I)
+_CLOSED_BY_BUYER = FoldRx(_CLOSED_BY_BUYER)
 _ASIN_INLINE = re.compile(r"\bASIN\s*:?\s*([A-Z0-9]{10})\b")
 _SKU_INLINE = re.compile(r"\bSKU\s*:\s*(\S+)")
 _QTY_INLINE = re.compile(r"(?:menge|quantit[éyàa]|cantidad)\s*:\s*(\d+)", re.I)
@@ -128,9 +130,13 @@ def _text_items(ctx: Ctx) -> list[Item]:
 
 
 def _param(links, name: str) -> str | None:  # noqa: ANN001
+    lname = name.lower()
     for link in links:
         try:
-            q = parse_qs(urlsplit(link.target).query)
+            query = urlsplit(link.target).query
+            if "%" not in query and lname not in query.lower():
+                continue  # no key can decode to `name`
+            q = parse_qs(query)
         except ValueError:
             continue
         for k, v in q.items():
