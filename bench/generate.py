@@ -670,7 +670,7 @@ def newsletter(rng: _Rand, at: datetime) -> tuple[str, bytes]:
     unsub = f"https://news.{domain}/u/{rng.token(40)}"
     click = f"https://click.{domain}/c/{rng.token(24)}"
     products = []
-    for _ in range(rng.r.randint(8, 16)):
+    for _ in range(rng.r.randint(7, 15)):
         pid = rng.digits(6)
         price = f"{rng.r.randint(2, 80)},{rng.r.randint(0, 99):02d}"
         products.append(

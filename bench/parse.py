@@ -1,7 +1,7 @@
 """Throughput of bot.core.parse.parse_message vs bare stdlib email parsing.
 
 Builds a realistic mix of ~10 KB HTML notifications from tests/corpus (order ids varied so
-no two messages are byte-identical), then times `email.message_from_bytes` (compat32, the
+no two messages are byte-identical, a new mix for every round), then times `email.message_from_bytes` (compat32, the
 stdlib default) and `parse_message` over the same bytes. Prints msgs/s and the ratio.
 Run: python bench/parse.py [--rounds N]
 """
@@ -39,14 +39,18 @@ def build_mix(n: int = 400, seed: int = 7) -> list[bytes]:
     return mix
 
 
-def bench(fn, msgs: list[bytes], rounds: int) -> float:
+def bench(fn, batches: list[list[bytes]]) -> float:
+    """Best msgs/s over the batches. Each batch holds different messages (fresh order ids,
+    hence fresh Subject lines...), so no round re-parses mails an earlier round has seen:
+    the parser's small memo caches only help where real traffic repeats itself (From,
+    Reply-To, field labels), not because the bench replays the same bytes."""
     best = float("inf")
-    for _ in range(rounds):
+    for msgs in batches:
         t0 = time.perf_counter()
         for raw in msgs:
             fn(raw)
-        best = min(best, time.perf_counter() - t0)
-    return len(msgs) / best
+        best = min(best, (time.perf_counter() - t0) / len(msgs))
+    return 1 / best
 
 
 def main() -> None:
@@ -54,13 +58,16 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--n", type=int, default=400)
     args = ap.parse_args()
-    msgs = build_mix(args.n)
-    avg_kb = sum(map(len, msgs)) / len(msgs) / 1024
-    for raw in msgs[:50]:  # warm-up + sanity
+    warm = build_mix(50, seed=1)
+    for raw in warm:  # warm-up + sanity
         assert parse_message(raw).error is None
-    stdlib = bench(email.message_from_bytes, msgs, args.rounds)
+        email.message_from_bytes(raw)
+    batches = [build_mix(args.n, seed=7 + r) for r in range(args.rounds)]
+    msgs = batches[0]
+    avg_kb = sum(map(len, msgs)) / len(msgs) / 1024
+    stdlib = bench(email.message_from_bytes, batches)
     ours = bench(lambda raw: parse_message(raw, trusted_authserv_ids=("mx.lumen-et-cie.fr",)),
-                 msgs, args.rounds)
+                 batches)
     print(f"messages: {len(msgs)} (avg {avg_kb:.1f} KB)")
     print(f"email.message_from_bytes (compat32): {stdlib:10.0f} msgs/s")
     print(f"bot.core.parse.parse_message       : {ours:10.0f} msgs/s")

@@ -137,7 +137,9 @@ class Daemon:
         after = state["last_uid"] if state and state["uidvalidity"] == uidvalidity else 0
         uids = watcher.new_uids(after)
         if not uids:
-            self.store.touch_sync(account, watcher.folder, self.clock.now())
+            # An empty first sync still starts the history: later mail is news, not backfill.
+            self.store.save_sync_state(account, watcher.folder, uidvalidity, after,
+                                       self.clock.now())
             return 0
         service.backfill = state is None  # first sync of this folder: history, not news
         service.hold_notices = True
@@ -200,26 +202,38 @@ class Daemon:
     def run_once(self) -> Stats:
         """Sync every folder, process, send what is due, exit (cron, benchmarks)."""
         service = self._open()
-        pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
-                                   mp_context=multiprocessing.get_context("fork")) \
-            if (os.cpu_count() or 1) > 1 else None
         try:
-            account = imap_account(self.settings)
-            if account is not None:
-                assert self.settings.imap is not None
-                for folder in self.settings.imap.folders:
-                    watcher = FolderWatcher(account, folder,
-                                            batch_size=self.settings.imap.batch_size)
-                    try:
-                        self._sync_folder(service, watcher, account.name, pool)
-                    finally:
-                        watcher.close()
+            self._catch_up(service, raise_errors=True)
             service.tick()
+        finally:
+            self.close()
+        return self.stats
+
+    def _catch_up(self, service: Service, raise_errors: bool) -> None:
+        """Bulk-sync every folder (triage, batches, all cores) before the IDLE loop starts."""
+        account = imap_account(self.settings)
+        if account is None:
+            return
+        assert self.settings.imap is not None
+        cores = os.cpu_count() or 1
+        pool = ProcessPoolExecutor(max_workers=cores,
+                                   mp_context=multiprocessing.get_context("fork")) \
+            if cores > 1 else None
+        try:
+            for folder in self.settings.imap.folders:
+                watcher = FolderWatcher(account, folder, batch_size=self.settings.imap.batch_size)
+                try:
+                    self._sync_folder(service, watcher, account.name, pool)
+                except Exception as exc:
+                    if raise_errors:
+                        raise
+                    log.warning("catch-up of %s failed (%s); the watcher will retry", folder,
+                                exc)
+                finally:
+                    watcher.close()
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-            self.close()
-        return self.stats
 
     # -- daemon -------------------------------------------------------------------------
     def wake(self) -> None:
@@ -279,8 +293,9 @@ class Daemon:
         reader.close()
 
     def start(self) -> None:
-        """Open the store and start the watcher threads and the scheduler."""
-        self._open()
+        """Open the store, catch up with the mailbox, start the watchers and the scheduler."""
+        service = self._open()
+        self._catch_up(service, raise_errors=False)
         if self.settings.imap is not None:
             for folder in self.settings.imap.folders:
                 thread = threading.Thread(target=self._watch, args=(folder,),

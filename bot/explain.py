@@ -211,6 +211,7 @@ def _order_lines(store: Store, case: dict[str, Any],
     if threshold is None:
         return out
     limit = Decimal(str(threshold))
+    limit = limit.quantize(Decimal(1)) if limit == limit.to_integral_value() else limit
     valued = order_value(facts) if facts else None
     if valued is None:
         valued = order_value({"items": case["data"].get("items") or []})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from email.message import Message
+from functools import lru_cache
 
 import authres
 
@@ -92,6 +93,12 @@ def _authres_parse(value: str) -> tuple[str, Entries] | None:
     return hdr.authserv_id or "", entries
 
 
+@lru_cache(maxsize=1024)
+def _parse_cached(value: str) -> tuple[str, Entries] | None:
+    """Pure function of the header value (read-only result): memoised."""
+    return _fast_parse(value) or _authres_parse(value)
+
+
 def auth_results(msg: Message, trusted: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
     """({'dkim': 'pass', 'dmarc': 'pass', 'spf': 'pass'}, [d= domains whose DKIM passed]),
     from trusted Authentication-Results headers only; nothing at all when none is trusted."""
@@ -105,7 +112,7 @@ def auth_results(msg: Message, trusted: tuple[str, ...]) -> tuple[dict[str, str]
         first = value.split(";", 1)[0].split()
         if not first or first[0].lower() not in trusted_l:
             continue
-        parsed = _fast_parse(value) or _authres_parse(value)
+        parsed = _parse_cached(value)
         if parsed is None or parsed[0].lower() not in trusted_l:
             continue
         for method, result, props in parsed[1]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html as _html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from email import message_from_bytes
@@ -32,6 +33,18 @@ def decode_header_value(value: object) -> str:
     """RFC 2047-decode a header value (also split encoded-words, raw 8-bit)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return _decode_str(value)
+    return _decode_header_value(value)
+
+
+@lru_cache(maxsize=4096)
+def _decode_str(value: str) -> str:
+    """Pure function of the value: memoised (From, To, Reply-To... repeat from mail to mail)."""
+    return _decode_header_value(value)
+
+
+def _decode_header_value(value: object) -> str:
     try:
         if isinstance(value, str) and "=?" not in value:
             text = value
@@ -45,19 +58,32 @@ def decode_header_value(value: object) -> str:
     return _WS.sub(" ", text).strip()
 
 
+def _first_headers(msg: Message) -> dict[str, object]:
+    """{lower-cased name: raw value of its first occurrence}, built once per message."""
+    idx = msg.__dict__.get("_sellerbot_first_headers")
+    if idx is None:
+        idx = {}
+        for k, v in msg._headers:  # noqa: SLF001 - raw (surrogate-escaped) value
+            lk = k.lower()
+            if lk not in idx:
+                idx[lk] = v
+        msg.__dict__["_sellerbot_first_headers"] = idx
+    return idx
+
+
 def header(msg: Message, name: str) -> str:
     """First `name` header, decoded. Reads the raw stored value: compat32's getter would turn
     raw 8-bit bytes into U+FFFD before we can guess their charset."""
     try:
-        lname = name.lower()
-        for k, v in msg._headers:  # noqa: SLF001 - raw (surrogate-escaped) value
-            if k.lower() == lname:
-                return decode_header_value(v)
-        return ""
+        v = _first_headers(msg).get(name.lower(), _MISSING)
+        if v is _MISSING:
+            return ""
+        return decode_header_value(v)
     except Exception:  # noqa: BLE001
         return ""
 
 
+_MISSING = object()
 _SIMPLE_ADDR = re.compile(r'^\s*(?:("[^"\\]*"|[^"<>,;:@()\\]*?)\s*<([^<>@\s,;"()]+@[^<>@\s,;"()]+)>'
                           r'|([^<>@\s,;"()]+@[^<>@\s,;"()]+))\s*$')
 
@@ -67,6 +93,11 @@ def address(msg: Message, name: str) -> tuple[str | None, str | None]:
     raw = header(msg, name)
     if not raw:
         return None, None
+    return _split_address(raw)
+
+
+@lru_cache(maxsize=4096)
+def _split_address(raw: str) -> tuple[str | None, str | None]:
     m = _SIMPLE_ADDR.match(raw)
     if m:
         disp = (m.group(1) or "").strip().strip('"')
@@ -80,9 +111,13 @@ def address(msg: Message, name: str) -> tuple[str | None, str | None]:
 
 
 def addresses(msg: Message, *names: str) -> tuple[str, ...]:
-    vals = [header(msg, n) for n in names]
+    return _address_list(tuple(v for v in (header(msg, n) for n in names) if v))
+
+
+@lru_cache(maxsize=4096)
+def _address_list(vals: tuple[str, ...]) -> tuple[str, ...]:
     out = []
-    for _disp, addr in getaddresses([v for v in vals if v]):
+    for _disp, addr in getaddresses(list(vals)):
         addr = addr.strip().lower()
         if "@" in addr:
             out.append(addr)

@@ -1,0 +1,284 @@
+"""The daemon on a big database: start time, RSS, reminder sweep, `sellerbot status` time.
+
+Builds a database with 100,000 open cases and 300,000 processed messages (schema from
+bot.edges.store.Store, rows bulk-inserted with sqlite-utils insert_all): cases in
+return_requested / message_awaiting_reply / claim_info_requested / claim_granted, deadlines
+spread over the next days, pending reminders for every case (3 reminders + the deadline), ~1 %
+of the reminder rows already due, two events per case and a done outbox row per case.
+Then starts `sellerbot run --config …` (no [imap] section; SMTP -> an in-process SmtpSink) with
+NOTIFY_SOCKET pointing at a datagram socket of ours, and measures:
+  start   : exec -> READY=1                          target <= 2 s
+  RSS     : VmRSS at READY=1 and after the start-up reminder sweep    target <= 120 MB
+  status  : wall time of `sellerbot status --config …` (stdout piped)  target <= 1 s
+Figures only; nothing is asserted.
+
+Run: python bench/scale.py [--cases 100000] [--messages 300000] [--due 0.01]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from common import ROOT, median, rss_kb, sellerbot_cmd, table, verdict, write_config
+from latency import NotifyListener
+
+sys.path.insert(0, str(ROOT))
+from bot.edges.store import Store, iso  # noqa: E402
+from bot.sandbox import SmtpSink  # noqa: E402
+
+STATES = (("return", "return_requested", "R", 45), ("message", "message_awaiting_reply", "M", 40),
+          ("claim", "claim_info_requested", "C", 10), ("claim", "claim_granted", "C", 5))
+MARKETS = (("amazon.fr", "fr", "405"), ("amazon.de", "de", "302"), ("amazon.it", "it", "403"),
+           ("amazon.es", "es", "404"), ("amazon.co.uk", "en", "202"))
+OFFSETS = {"return": (24, 6, 2), "message": (12, 3, 1), "claim": (48, 24, 6)}
+
+
+def build(db_path: Path, n_cases: int, n_messages: int, due_fraction: float,
+          now: datetime, seed: int) -> dict[str, int]:
+    rnd = random.Random(seed)
+    store = Store(db_path)  # creates the schema through the real migrations
+    store.close()
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA synchronous = OFF")
+    db = sqlite_utils.Database(conn)
+    kinds = [s for s in STATES for _ in range(s[3])]
+    cases, events, reminders, outbox = [], [], [], []
+    counters: dict[str, int] = {}
+    n_rem_total = n_cases * 4
+    due_cases = set(rnd.sample(range(n_cases), int(n_rem_total * due_fraction)))
+    for i in range(1, n_cases + 1):
+        kind, state, prefix, _ = rnd.choice(kinds)
+        mp, lang, pfx = rnd.choice(MARKETS)
+        order = f"{pfx}-{rnd.randint(0, 9999999):07d}-{rnd.randint(0, 9999999):07d}"
+        opened = now - timedelta(minutes=rnd.randint(10, 60 * 20))
+        deadline = now + timedelta(minutes=rnd.randint(60 * 4, 60 * 24 * 6))
+        name = f"{prefix}-2026"
+        counters[name] = counters.get(name, 0) + 1
+        ref = f"{name}-{counters[name]:06d}"
+        alias = f"{rnd.getrandbits(60):015x}@marketplace.{mp}" if kind == "message" else None
+        data = {
+            "items": [{"title": "Ruban LED 5 m RGB avec télécommande", "asin": "B0BQ8NLM4P",
+                       "sku": "LMN-STRIP-5M-RGB", "qty": 1, "price": None}],
+            "reason": "Ne correspond pas à la description", "reason_normalized":
+                "not_as_described", "customer_comment": "Les couleurs ne ressemblent pas à la "
+                                                        "photo.",
+            "amount": None, "links": {
+                "authorize": f"https://sellercentral.{mp}/gp/returns/list/v2?searchBy=orderId&"
+                             f"searchString={order}&action=authorize",
+                "close": f"https://sellercentral.{mp}/gp/returns/list/v2?searchBy=orderId&"
+                         f"searchString={order}&action=close"} if kind == "return" else {},
+            "policy_status": "out_of_policy", "message_text": None, "buyer_name": None,
+            "decision": None, "source_message_id": f"{rnd.getrandbits(96):024x}@amazonses.com",
+            "subject": f"Demande d’autorisation de retour pour la commande {order}",
+            "thread_root": f"<r-{i}@lumen-et-cie.fr>",
+        }
+        cases.append({"id": i, "ref": ref, "kind": kind, "state": state, "marketplace": mp,
+                      "language": lang, "order_id": order, "return_request_id": None,
+                      "claim_id": None, "buyer_alias": alias, "opened_at": iso(opened),
+                      "deadline": iso(deadline),
+                      "deadline_soft": iso(deadline - timedelta(hours=24))
+                      if kind == "return" else None,
+                      "updated_at": iso(opened), "linked_case_id": None, "uncertain": 0,
+                      "snoozed_until": None, "data": json.dumps(data, ensure_ascii=False)})
+        events.append({"case_id": i, "at": iso(opened), "kind": f"{kind}_request"
+                       if kind == "return" else state, "source_message_id": data[
+                           "source_message_id"], "from_state": None, "to_state": state,
+                       "reason": f"new --{kind}--> {state}", "data": "{}"})
+        events.append({"case_id": i, "at": iso(opened), "kind": "decision",
+                       "source_message_id": data["source_message_id"], "from_state": None,
+                       "to_state": None, "reason": "rule notify_new: new case", "data": "{}"})
+        offsets = OFFSETS[kind]
+        for seq, hours in enumerate(offsets, start=1):
+            due = deadline - timedelta(hours=hours)
+            if seq == 1 and (i - 1) in due_cases:
+                due = now - timedelta(minutes=rnd.randint(1, 50))
+            elif due <= now:
+                due = now + timedelta(minutes=rnd.randint(5, 600))
+            reminders.append({"case_id": i, "due_at": iso(due), "kind": "reminder", "seq": seq,
+                              "status": "pending", "sent_at": None})
+        reminders.append({"case_id": i, "due_at": iso(deadline), "kind": "deadline",
+                          "seq": len(offsets) + 1, "status": "pending", "sent_at": None})
+        outbox.append({"case_id": i, "kind": "email", "effect_key": f"email:new_case:{ref}",
+                       "message_id": f"<n-{i}@lumen-et-cie.fr>",
+                       "payload": json.dumps({"from": "assistant@lumen-et-cie.fr",
+                                              "to": ["claire.martin@lumen-et-cie.fr"],
+                                              "raw": "(sent)", "template": "new_case"}),
+                       "status": "done", "attempts": 1, "next_attempt_at": iso(opened),
+                       "last_error": None, "response": None, "created_at": iso(opened),
+                       "done_at": iso(opened)})
+    with conn:
+        db["cases"].insert_all(cases, batch_size=2000)
+        db["events"].insert_all(events, batch_size=2000)
+        db["reminders"].insert_all(reminders, batch_size=5000)
+        db["outbox"].insert_all(outbox, batch_size=2000)
+        db["counters"].insert_all([{"name": k, "value": v} for k, v in counters.items()],
+                                  replace=True)
+        del cases, events, reminders, outbox
+
+        def message_rows():  # noqa: ANN202
+            statuses = ("processed",) * 7 + ("ignored",) * 3
+            for uid in range(1, n_messages + 1):
+                status = rnd.choice(statuses)
+                yield {"source": "imap", "account": "seller@127.0.0.1", "folder": "INBOX",
+                       "uidvalidity": 1700000000, "uid": uid,
+                       "message_id": f"{rnd.getrandbits(96):024x}@amazonses.com",
+                       "body_hash": f"{rnd.getrandbits(128):032x}",
+                       "kind": "return_request" if status == "processed" else "ignore",
+                       "case_id": rnd.randint(1, n_cases) if status == "processed" else None,
+                       "status": status, "reason": None if status == "processed" else "ignore",
+                       "subject": "Demande d’autorisation de retour pour la commande "
+                                  f"405-{uid:07d}-0000000",
+                       "processed_at": iso(now - timedelta(seconds=n_messages - uid))}
+        db["messages"].insert_all(message_rows(), batch_size=5000)
+        db["sync_state"].insert({"account": "seller@127.0.0.1", "folder": "INBOX",
+                                 "uidvalidity": 1700000000, "last_uid": n_messages,
+                                 "last_sync_at": iso(now)})
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("ANALYZE")
+    counts = {t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+              for t in ("cases", "messages", "events", "reminders", "outbox")}
+    counts["due_reminders"] = conn.execute(
+        "select count(*) from reminders where status = 'pending' and due_at <= ?",
+        [iso(now)]).fetchone()[0]
+    conn.close()
+    return counts
+
+
+def sweep_done(db_path: Path) -> tuple[int, int]:
+    """(due pending reminders, pending/retrying outbox rows that are due) right now."""
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        now = iso(datetime.now(timezone.utc))
+        due = con.execute("select count(*) from reminders where status = 'pending' and "
+                          "due_at <= ?", [now]).fetchone()[0]
+        out = con.execute("select count(*) from outbox where status in ('pending','retrying') "
+                          "and next_attempt_at <= ?", [now]).fetchone()[0]
+        return due, out
+    finally:
+        con.close()
+
+
+def hwm_kb(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 1)[1])
+    ap.add_argument("--cases", type=int, default=100_000, help="open cases (100000)")
+    ap.add_argument("--messages", type=int, default=300_000, help="processed messages (300000)")
+    ap.add_argument("--due", type=float, default=0.01, help="fraction of reminders due (0.01)")
+    ap.add_argument("--status-runs", type=int, default=3, help="`status` runs, median kept (3)")
+    ap.add_argument("--sweep-timeout", type=float, default=600.0)
+    ap.add_argument("--seed", type=int, default=3)
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="sb-bench-scale-", dir="/tmp"))
+    proc = sink = notify = None
+    try:
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        db = tmp / "sellerbot.db"
+        t0 = time.perf_counter()
+        counts = build(db, args.cases, args.messages, args.due, now, args.seed)
+        print(f"built {db.stat().st_size / 1e6:.0f} MB database in {time.perf_counter() - t0:.1f}s:"
+              f" " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+        sink = SmtpSink().start()
+        config = write_config(tmp / "config.toml", database=db, smtp=sink.address, imap=None)
+        notify = NotifyListener(tmp / "notify.sock")
+        env = {**os.environ, "NOTIFY_SOCKET": notify.path}
+        env.pop("WATCHDOG_USEC", None)
+        log = open(tmp / "sellerbot.log", "wb")
+        t0 = time.monotonic()
+        proc = subprocess.Popen([*sellerbot_cmd(), "run", "--config", str(config)], stdout=log,
+                                stderr=log, env=env, cwd=tmp, start_new_session=True)
+        t_ready = notify.wait_for("READY=1", 120)
+        start_s = (t_ready - t0) if t_ready else float("nan")
+        rss_ready = rss_kb(proc.pid)
+        if t_ready is None:
+            print("no READY=1 within 120 s; log tail:\n"
+                  + (tmp / "sellerbot.log").read_text(errors="replace")[-2000:])
+        # the sweep: wait until nothing due is left (reminders handled, outbox sent)
+        t_sweep = time.monotonic()
+        due = out = -1
+        rss_peak = 0
+        while time.monotonic() - t_sweep < args.sweep_timeout and proc.poll() is None:
+            rss_peak = max(rss_peak, rss_kb(proc.pid) or 0)
+            due, out = sweep_done(db)
+            if due == 0 and out == 0:
+                break
+            time.sleep(0.25)
+        sweep_s = time.monotonic() - t_sweep
+        time.sleep(1.0)  # the worker re-syncs the scheduler after its tick
+        rss_sweep = rss_kb(proc.pid)
+        hwm = hwm_kb(proc.pid)
+        sent = len(sink.messages)
+
+        status_times = []
+        lines = 0
+        for _ in range(args.status_runs):
+            s0 = time.perf_counter()
+            done = subprocess.run([*sellerbot_cmd(), "status", "--config", str(config)],
+                                  capture_output=True, cwd=tmp)
+            status_times.append(time.perf_counter() - s0)
+            lines = done.stdout.count(b"\n")
+            if done.returncode != 0:
+                print("status failed:", done.stderr.decode(errors="replace")[-1000:])
+        status_s = median(status_times)
+        alive = proc.poll() is None
+
+        mb = (lambda kb: kb / 1024 if kb else float("nan"))
+        rows = [
+            ("start: exec -> READY=1", f"{start_s:.2f} s", "<= 2 s", verdict(start_s <= 2.0)),
+            ("RSS at READY=1", f"{mb(rss_ready):.1f} MB", "<= 120 MB",
+             verdict(mb(rss_ready) <= 120)),
+            ("start-up sweep (due reminders + outbox)",
+             f"{sweep_s:.1f} s, {sent} mails, left due={due} outbox={out}", "", "-"),
+            ("RSS after the sweep", f"{mb(rss_sweep):.1f} MB (peak seen {mb(rss_peak):.1f},"
+                                    f" VmHWM {mb(hwm):.1f})", "<= 120 MB",
+             verdict(mb(rss_sweep) <= 120)),
+            ("sellerbot status (median)", f"{status_s:.2f} s ({lines} lines; runs "
+                                          + ", ".join(f"{t:.2f}" for t in status_times) + ")",
+             "<= 1 s", verdict(status_s <= 1.0)),
+            ("daemon still running", str(alive), "True", verdict(alive)),
+        ]
+        print(table(rows))
+        return 0
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if notify is not None:
+            notify.close()
+        if sink is not None:
+            sink.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

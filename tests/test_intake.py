@@ -1,0 +1,143 @@
+"""Intake on a real Dovecot: first-sync backfill, catch-up summary, UIDVALIDITY reset,
+server restart during IDLE, triage on headers."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.core.triage import is_candidate
+from bot.daemon import Daemon
+from tests.test_e2e_skeleton import WAIT, Running, make_settings
+
+CORPUS = Path(__file__).parent / "corpus"
+RETURN = (CORPUS / "02_fr_return_request_multipart.eml").read_bytes()
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+
+
+def return_request(n: int, when: datetime) -> bytes:
+    """Corpus 02 with its own order id, Message-ID and date."""
+    order = f"405-{2290000 + n:07d}-{6638000 + n:07d}"
+    raw = RETURN.replace(b"405-2290417-6638150", order.encode())
+    raw = re.sub(rb"Message-ID: <[^>]+>", f"Message-ID: <rr-{n}@amazonses.com>".encode(), raw)
+    return re.sub(rb"\nDate: [^\n]+", f"\nDate: {format_datetime(when)}".encode(), raw)
+
+
+def newsletter(n: int) -> bytes:
+    return (f"From: Deals <news@shop-{n}.example>\nTo: ventes@lumen-et-cie.fr\n"
+            f"Subject: Promo {n}\nMessage-ID: <news-{n}@shop.example>\n"
+            f"List-Unsubscribe: <mailto:u@shop.example>\n\nBuy now.\n").encode()
+
+
+@pytest.mark.servers
+def test_first_sync_is_backfill_with_one_summary(tmp_path: Path, dovecot, smtp_sink,  # type: ignore[no-untyped-def]
+                                                 link_standin) -> None:
+    settings = make_settings(tmp_path / "s.db", dovecot, smtp_sink, link_standin)
+    for n in range(12):  # open: deadline after NOW
+        dovecot.append(return_request(n, NOW - timedelta(hours=1 + n)))
+    for n in range(3):   # history: deadline long past
+        dovecot.append(return_request(100 + n, NOW - timedelta(days=20 + n)))
+    for n in range(5):
+        dovecot.append(newsletter(n))
+
+    stats = Daemon(settings, FixedClock(NOW)).run_once()
+    assert stats.by_status == {"case": 15, "ignored": 5}
+    mails = smtp_sink.wait_for(1, WAIT)
+    assert len(mails) == 1, "a first run sends one summary, not one mail per case"
+    summary = mails[0].message
+    assert "12 dossier(s)" in str(summary["Subject"])
+    body = summary.get_body(("plain",)).get_content()
+    assert body.count("R-2026-") == 12
+    with sqlite3.connect(tmp_path / "s.db") as conn:
+        assert conn.execute("select count(*) from cases").fetchone()[0] == 15
+        merged = conn.execute("select count(*) from outbox where status = 'merged'").fetchone()
+        assert merged[0] == 12
+        backfilled = conn.execute("select count(*) from events where kind = 'backfill'")
+        assert backfilled.fetchone()[0] == 3
+        pending = conn.execute("select count(distinct case_id) from reminders "
+                               "where status = 'pending'").fetchone()[0]
+        assert pending == 12  # every open case still gets its reminders
+
+    # A second pass finds nothing new and sends nothing.
+    Daemon(settings, FixedClock(NOW)).run_once()
+    assert len(smtp_sink.messages) == 1
+
+
+@pytest.mark.servers
+def test_few_new_cases_get_individual_notices(tmp_path: Path, dovecot, smtp_sink,  # type: ignore[no-untyped-def]
+                                              link_standin) -> None:
+    settings = make_settings(tmp_path / "s.db", dovecot, smtp_sink, link_standin)
+    Daemon(settings, FixedClock(NOW)).run_once()  # empty mailbox: history starts now
+    dovecot.append(return_request(1, NOW - timedelta(hours=1)))
+    dovecot.append(return_request(2, NOW - timedelta(days=5)))  # arrived late: missed
+    Daemon(settings, FixedClock(NOW)).run_once()
+    subjects = sorted(str(m.message["Subject"]) for m in smtp_sink.wait_for(2, WAIT))
+    assert any("ÉCHÉANCE DÉPASSÉE" in s and "405-2290002" in s for s in subjects)
+    assert any(s.startswith("[Lumen-Bot] Demande de retour 405-2290001") for s in subjects)
+
+
+@pytest.mark.servers
+def test_uidvalidity_reset_processes_nothing_twice(tmp_path: Path, dovecot, smtp_sink,  # type: ignore[no-untyped-def]
+                                                   link_standin) -> None:
+    settings = make_settings(tmp_path / "s.db", dovecot, smtp_sink, link_standin)
+    Daemon(settings, FixedClock(NOW)).run_once()
+    dovecot.append(return_request(1, NOW - timedelta(hours=1)))
+    dovecot.append(newsletter(1))
+    Daemon(settings, FixedClock(NOW)).run_once()
+    assert len(smtp_sink.wait_for(1, WAIT)) == 1
+    old = dovecot.uidvalidity()
+    assert dovecot.recreate_folder("INBOX") != old
+
+    stats = Daemon(settings, FixedClock(NOW)).run_once()
+    assert stats.by_status.get("case", 0) == 0
+    assert stats.by_status.get("duplicate", 0) == 1
+    assert len(smtp_sink.messages) == 1
+    with sqlite3.connect(tmp_path / "s.db") as conn:
+        assert conn.execute("select count(*) from cases").fetchone()[0] == 1
+
+
+@pytest.mark.servers
+def test_dovecot_restart_during_idle(tmp_path: Path, dovecot, smtp_sink,  # type: ignore[no-untyped-def]
+                                     link_standin) -> None:
+    settings = make_settings(tmp_path / "s.db", dovecot, smtp_sink, link_standin)
+    bot = Running(settings, FixedClock(NOW))
+    try:
+        dovecot.append(return_request(1, NOW - timedelta(minutes=5)))
+        smtp_sink.wait_for(1, WAIT)
+        dovecot.stop()
+        dovecot.start()
+        dovecot.append(return_request(2, NOW - timedelta(minutes=1)))
+        second = smtp_sink.wait_for(2, 30)[1]
+        assert "405-2290002" in str(second.message["Subject"])
+        assert bot.daemon.wait_processed(2, WAIT)
+        bot.daemon.wake()
+        bot.settle()
+        assert len(smtp_sink.messages) == 2
+        assert bot.daemon.stats.processed == 2, "each message processed exactly once"
+    finally:
+        bot.stop()
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.eml")
+                                         if p.name != "15_ignore_newsletter.eml"))
+def test_every_relevant_corpus_mail_survives_triage(name: str) -> None:
+    raw = (CORPUS / name).read_bytes()
+    header = raw.split(b"\n\n", 1)[0] + b"\n\n"
+    assert is_candidate(header, ("assistant@lumen-et-cie.fr",),
+                        ("claire.martin@lumen-et-cie.fr",))
+
+
+def test_unrelated_mail_is_triaged_out() -> None:
+    assert not is_candidate(newsletter(1), ("assistant@lumen-et-cie.fr",), ())
+    lookalike = b"From: Amaz0n Seller <alerts@amaz0n-seller.com>\nSubject: urgent\n\n"
+    assert is_candidate(lookalike, (), ())  # lookalikes go to the full parser to be flagged
+    reply = b"From: x@y.z\nTo: assistant+tok@lumen-et-cie.fr\nSubject: Re: hi\n\n"
+    assert is_candidate(reply, ("assistant@lumen-et-cie.fr",), ())
