@@ -223,7 +223,10 @@ def main() -> int:
         if args.profile and prof.exists():
             import pstats
             print("\ncProfile of (b), top 25 by cumulative time:")
-            pstats.Stats(str(prof)).sort_stats("cumulative").print_stats(25)
+            stats = pstats.Stats(str(prof))
+            stats.sort_stats("cumulative").print_stats(30)
+            print("top 20 by own time (main process only; forked parse workers are not seen):")
+            stats.sort_stats("tottime").print_stats(20)
         if args.keep:
             print(f"kept {tmp}")
         return 0

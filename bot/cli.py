@@ -217,3 +217,74 @@ def check_config(config: str) -> None:
     settings = _load(config)
     click.echo(f"{config}: OK (seller {settings.seller.name}, links mode "
                f"{settings.links.effective_mode})")
+
+
+@main.command("import-orders")
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_orders_cmd(config: str, file: Path) -> None:
+    """Load an Amazon order report or a shipments CSV (docs/orders-import.md)."""
+    from bot.orders_import import import_orders
+
+    _settings, store = _store(config)
+    summary = import_orders(store, file, SystemClock().now())
+    for line in summary.lines():
+        click.echo(line)
+    if summary.errors:
+        sys.exit(1)  # the good rows are loaded; the bad ones are listed above
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+@click.argument("ref")
+def explain(config: str, ref: str) -> None:
+    """Why sellerbot did or did not act on a case (by case ref or order id)."""
+    from bot.explain import explain_case
+
+    settings, store = _store(config)
+    try:
+        lines = explain_case(store, ref, tz=settings.seller.timezone,
+                             high_value_threshold=settings.policy.high_value_threshold)
+    except KeyError:
+        raise click.ClickException(f"no case {ref}") from None
+    for line in lines:
+        click.echo(line)
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "output", required=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Zip file to write.")
+@click.option("--eml-dir", "eml_dirs", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of .eml files exported from the mailbox (searched by Message-ID).")
+@click.argument("ref")
+def evidence(config: str, output: Path, eml_dirs: tuple[Path, ...], ref: str) -> None:
+    """Write a zip with a case's timeline, order facts and the raw emails available."""
+    import zipfile
+
+    from bot.explain import eml_folder_lookup, export_evidence
+
+    settings, store = _store(config)
+    lookups = [eml_folder_lookup(d) for d in eml_dirs]
+
+    def lookup(message_id: str) -> Path | None:
+        return next((p for p in (f(message_id) for f in lookups) if p is not None), None)
+
+    try:
+        path = export_evidence(store, ref, output, lookup if lookups else None,
+                               tz=settings.seller.timezone,
+                               high_value_threshold=settings.policy.high_value_threshold)
+    except KeyError:
+        raise click.ClickException(f"no case {ref}") from None
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        data = json.loads(zf.read("summary.json"))
+    click.echo(f"wrote {path}: {len(names)} file(s), "
+               f"{len(data['messages']) - len(data['not_included'])} of "
+               f"{len(data['messages'])} message(s) included as .eml")
+    for message_id in data["not_included"]:
+        click.echo(f"  not stored, find it in the mailbox: {message_id}")
+    if data["missing"]:
+        click.echo(f"  missing order facts: {', '.join(data['missing'])} "
+                   "(sellerbot import-orders)")

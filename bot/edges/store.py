@@ -316,8 +316,10 @@ class Store:
         rows = list(self.db["orders"].rows_where("order_id = ?", [order_id]))
         old = json.loads(rows[0]["data"]) if rows else {}
         merged = {**old, **{k: v for k, v in data.items() if v not in (None, "")}}
-        if rows and merged == old:
+        if rows and merged == old and (not marketplace or marketplace == rows[0]["marketplace"]):
             return False
+        if rows and not marketplace:
+            marketplace = rows[0]["marketplace"]
         self.db["orders"].upsert({"order_id": order_id, "marketplace": marketplace,
                                   "data": json.dumps(merged, ensure_ascii=False, default=str),
                                   "updated_at": iso(now)}, pk="order_id")
