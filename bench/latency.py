@@ -5,11 +5,13 @@ A private Dovecot (tests/dovecot.py), an in-process SmtpSink, and `sellerbot run
 process instead). For each sample a fresh French return request (unique order id, Date = now)
 is APPENDed over a connection kept open; we time from APPEND returning to:
   push   : the EXISTS seen by another imapclient connection in IDLE (Dovecot alone), two ways:
-           "re-IDLE" leaves IDLE after each EXISTS and enters it again, as the daemon does
-           (Dovecot then waits its ~0.5 s notify delay every time: the fair baseline);
-           "continuous" stays in IDLE (phase-dependent, 0-0.5 s)
+           "daemon-like" leaves IDLE after each EXISTS, SEARCHes and FETCHes the new mail and
+           enters IDLE again, exactly as the daemon's watcher does (Dovecot then delivers
+           EXISTS ~0.5 s after the APPEND every time);
+           "continuous" never leaves IDLE (the brief's definition; phase-dependent, 0-0.5 s)
   notice : the new-case notice for that order arriving in the SmtpSink (the whole bot)
-Prints p50/p95. Target: p95(notice) <= p95(push, re-IDLE) + 100 ms. Figures only.
+Prints p50/p95. Target: p95(notice) <= p95(push) + 100 ms, judged against both listeners.
+Figures only.
 
 Run: python bench/latency.py [--samples 50] [--in-process]
 """
@@ -44,6 +46,7 @@ class IdleListener(threading.Thread):
     def __init__(self, server: DovecotServer, reidle: bool) -> None:
         super().__init__(daemon=True, name=f"idle-listener-{reidle}")
         self.reidle = reidle
+        self.last_uid = 0
         self.client = server.client(timeout=30)
         self.client.select_folder("INBOX", readonly=True)
         self.stop_event = threading.Event()
@@ -60,9 +63,13 @@ class IdleListener(threading.Thread):
                     with self.cond:
                         self.exists.append((int(r[0]), now))
                         self.cond.notify_all()
-                    if self.reidle:  # like the daemon: leave IDLE, look, IDLE again
+                    if self.reidle:  # like the daemon: leave IDLE, fetch the new mail, IDLE
                         self.client.idle_done()
-                        self.client.noop()
+                        uids = self.client.search(["UID", f"{self.last_uid + 1}:*"])
+                        uids = [u for u in uids if u > self.last_uid]
+                        if uids:
+                            self.client.fetch(uids, ["BODY.PEEK[]"])
+                            self.last_uid = max(uids)
                         self.client.idle()
 
     def wait_exists(self, count: int, timeout: float) -> float | None:
@@ -191,18 +198,23 @@ def main() -> int:
             time.sleep(0.2 + rnd.random() * 0.2)  # let the daemon go back to IDLE
         p95_push = percentile(push, 0.95)
         p95_notice = percentile(notice, 0.95)
+        p95_steady = percentile(push_steady, 0.95)
         mode = "in-process Daemon" if args.in_process else "subprocess sellerbot run"
         print(f"{args.samples} samples ({args.warmup} warm-up not counted), daemon: {mode}")
         rows = [
-            ("Dovecot push, re-IDLE p50 / p95", f"{median(push):.1f} / {p95_push:.1f} ms", "",
-             "-"),
+            ("Dovecot push, daemon-like client p50 / p95",
+             f"{median(push):.1f} / {p95_push:.1f} ms", "", "-"),
             ("Dovecot push, continuous IDLE p50 / p95",
-             f"{median(push_steady):.1f} / {percentile(push_steady, 0.95):.1f} ms", "", "-"),
+             f"{median(push_steady):.1f} / {p95_steady:.1f} ms", "", "-"),
             ("APPEND -> notice in sink p50 / p95",
-             f"{median(notice):.1f} / {p95_notice:.1f} ms",
-             f"p95 <= {p95_push + 100:.1f} ms", verdict(p95_notice <= p95_push + 100
-                                                       and missed == 0)),
-            ("notice - push(re-IDLE) p50 / p95",
+             f"{median(notice):.1f} / {p95_notice:.1f} ms", "", "-"),
+            ("  vs daemon-like push + 100 ms", f"{p95_notice:.1f} ms",
+             f"<= {p95_push + 100:.1f} ms", verdict(p95_notice <= p95_push + 100
+                                                   and missed == 0)),
+            ("  vs continuous-IDLE push + 100 ms", f"{p95_notice:.1f} ms",
+             f"<= {p95_steady + 100:.1f} ms", verdict(p95_notice <= p95_steady + 100
+                                                     and missed == 0)),
+            ("notice - daemon-like push p50 / p95",
              f"{median(over):.1f} / {percentile(over, 0.95):.1f} ms", "<= 100 ms", "-"),
             ("notice min / max", f"{min(notice, default=float('nan')):.1f} / "
                                  f"{max(notice, default=float('nan')):.1f} ms", "", "-"),

@@ -181,11 +181,37 @@ class Daemon:
                     self.stats.count(service.apply(raw, notice, origin))
                     count += 1
             failpoints.reach("after_commit")
+            self._file_away(watcher, account, [f.uid for f in batch])
         with self.store.transaction():
             while pending_skip is not None:
                 self._skip(service, account, watcher.folder, uidvalidity, pending_skip)
                 pending_skip = next(skipped_iter, None)
+        self._file_away(watcher, account, [uid for uid, _ in skipped])
         return count
+
+    def _file_away(self, watcher: FolderWatcher, account: str, uids: list[int],
+                   store: Store | None = None) -> None:
+        """Optional: move processed mail to `move_processed_to`, quarantined mail to
+        `quarantine_folder`. Only after the commit, so a crash never moves unprocessed mail."""
+        imap = self.settings.imap
+        if imap is None or not (imap.move_processed_to or imap.quarantine_folder) \
+                or watcher.uidvalidity is None:
+            return
+        store = store or self.store
+        if store is None:
+            return
+        statuses = store.statuses(account, watcher.folder, watcher.uidvalidity, uids)
+        quarantined = [u for u, s in statuses.items() if s == "quarantined"]
+        done = [u for u, s in statuses.items() if s != "quarantined"]
+        try:
+            if imap.quarantine_folder:
+                watcher.move(quarantined, imap.quarantine_folder)
+            elif imap.move_processed_to:
+                done += quarantined
+            if imap.move_processed_to:
+                watcher.move(sorted(done), imap.move_processed_to)
+        except Exception as exc:  # noqa: BLE001 - filing is cosmetic; processing is recorded
+            log.warning("could not move processed mail: %s", exc)
 
     def _skip(self, service: Service, account: str, folder: str, uidvalidity: int,
               item: tuple[int, bytes]) -> None:
@@ -263,6 +289,7 @@ class Daemon:
         imap = self.settings.imap
         delays = backoff_delays()
         high_water: dict[int, int] = {}
+        submitted: list[int] = []
         reader = Store(self.db_path, readonly=True)
         while not self.stop_event.is_set():
             watcher = FolderWatcher(account, folder, batch_size=imap.batch_size, idle=imap.idle,
@@ -275,10 +302,15 @@ class Daemon:
                     after = state["last_uid"] if state and state["uidvalidity"] == uidvalidity \
                         else 0
                     after = max(after, high_water.get(uidvalidity, 0))
+                    if submitted:
+                        recorded = reader.statuses(account.name, folder, uidvalidity, submitted)
+                        self._file_away(watcher, account.name, list(recorded), reader)
+                        submitted = [u for u in submitted if u not in recorded]
                     for fetched in watcher.fetch_new(after):
                         self.submit(fetched.raw, Origin(account.name, folder,
                                                         fetched.uidvalidity, fetched.uid))
                         high_water[uidvalidity] = fetched.uid
+                        submitted.append(fetched.uid)
                     self.last_sync_ok = time.monotonic()
                     self.ready.set()
                     delays = backoff_delays()

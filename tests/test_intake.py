@@ -141,3 +141,26 @@ def test_unrelated_mail_is_triaged_out() -> None:
     assert is_candidate(lookalike, (), ())  # lookalikes go to the full parser to be flagged
     reply = b"From: x@y.z\nTo: assistant+tok@lumen-et-cie.fr\nSubject: Re: hi\n\n"
     assert is_candidate(reply, ("assistant@lumen-et-cie.fr",), ())
+
+
+@pytest.mark.servers
+def test_processed_mail_is_left_in_place_by_default_or_moved(tmp_path: Path, dovecot,  # type: ignore[no-untyped-def]
+                                                             smtp_sink, link_standin) -> None:
+    lookalike = (b"From: Amazon Seller Central <alerts@amaz0n-seller.com>\n"
+                 b"To: ventes@lumen-et-cie.fr\nSubject: Action requise : demande de retour\n"
+                 b"Message-ID: <fake-1@amaz0n-seller.com>\n\nCliquez ici.\n")
+    for raw in (return_request(1, NOW - timedelta(hours=1)), newsletter(1), lookalike):
+        dovecot.append(raw)
+    plain = make_settings(tmp_path / "a.db", dovecot, smtp_sink, link_standin)
+    Daemon(plain, FixedClock(NOW)).run_once()
+    client = dovecot.client()
+    assert client.select_folder("INBOX")[b"EXISTS"] == 3  # left in place, \Seen untouched
+    assert all(b"\\Seen" not in flags for flags in client.get_flags(client.search()).values())
+
+    moving = make_settings(tmp_path / "b.db", dovecot, smtp_sink, link_standin,
+                           imap={"move_processed_to": "Done", "quarantine_folder": "Quarantine"})
+    Daemon(moving, FixedClock(NOW)).run_once()
+    assert client.select_folder("INBOX")[b"EXISTS"] == 0
+    assert client.select_folder("Done")[b"EXISTS"] == 2
+    assert client.select_folder("Quarantine")[b"EXISTS"] == 1
+    client.logout()

@@ -126,16 +126,20 @@ class FolderWatcher:
             yield [Fetched(self.uidvalidity, uid, bytes(data[uid][b"BODY[]"]))
                    for uid in chunk if b"BODY[]" in data.get(uid, {})]
 
-    def move(self, uid: int, folder: str) -> None:
+    def move(self, uids: list[int], folder: str) -> None:
+        """Move processed mail out of the way (only when the seller asked for it)."""
         assert self.client is not None
+        if not uids:
+            return
         if not self.client.folder_exists(folder):
             self.client.create_folder(folder)
         if self.client.has_capability("MOVE"):
-            self.client.move([uid], folder)
+            self.client.move(uids, folder)
         else:
-            self.client.copy([uid], folder)
-            self.client.delete_messages([uid])
-            self.client.expunge([uid])
+            self.client.copy(uids, folder)
+            self.client.delete_messages(uids)
+            self.client.uid_expunge(uids) if self.client.has_capability("UIDPLUS") \
+                else self.client.expunge()
 
     def wait(self, stop: threading.Event, max_wait: float) -> bool:
         """Block until the server reports news, `max_wait` elapses or `stop` is set.

@@ -154,6 +154,17 @@ class Store:
             "select 1 from messages where account = ? and folder = ? and uidvalidity = ? "
             "and uid = ?", [account, folder, uidvalidity, uid]).fetchone() is not None
 
+    def statuses(self, account: str, folder: str, uidvalidity: int,
+                 uids: list[int]) -> dict[int, str]:
+        """Processing status of these UIDs (those not yet processed are absent)."""
+        if not uids:
+            return {}
+        marks = ",".join("?" * len(uids))
+        rows = self.db.execute(
+            f"select uid, status from messages where account = ? and folder = ? and "
+            f"uidvalidity = ? and uid in ({marks})", [account, folder, uidvalidity, *uids])
+        return {uid: status for uid, status in rows.fetchall()}
+
     def seen_content(self, message_id: str | None, body_hash: str) -> dict[str, Any] | None:
         """A message already processed under another UID (UIDVALIDITY reset, Gmail labels)."""
         if message_id:

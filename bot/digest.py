@@ -1,0 +1,373 @@
+"""The daily digest: open cases by time left, what sellerbot did in the last 24 h, claims and
+amounts debited this month, and an iCalendar of every open deadline.
+
+A shell-level module next to `bot.service`: it reads the store but never the clock (`now` is a
+parameter) and sends nothing. The numbers given to open cases (1..n, overdue first, then by
+deadline) are the ones the seller's `AUTORISER 1 3` / `AUTHORIZE ALL` refer to; `numbering`
+is the mapping to persist with the digest that carried them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from bot.core.deadlines import humanize_remaining
+from bot.domain import OPEN_STATES, CaseState
+from bot.edges.render import LOCALES, long_date
+from bot.edges.store import Store, iso, parse_iso
+
+#: What the seller has to do for a case in an open state (the label key used by templates).
+AWAITING: dict[str, str] = {
+    CaseState.RETURN_REQUESTED: "decide_return",
+    CaseState.CLAIM_INFO_REQUESTED: "answer_claim",
+    CaseState.CLAIM_GRANTED: "appeal",
+    CaseState.MESSAGE_AWAITING_REPLY: "reply_buyer",
+}
+
+_OPEN_SQL = ",".join(f"'{s}'" for s in sorted(OPEN_STATES))
+_FAR = datetime.max.replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class Digest:
+    open_cases: list[dict[str, Any]] = field(default_factory=list)
+    done_last_24h: list[dict[str, Any]] = field(default_factory=list)
+    claims_this_month: int = 0
+    debited_this_month: list[dict[str, Any]] = field(default_factory=list)
+    numbering: dict[int, str] = field(default_factory=dict)
+
+    def to_context(self) -> dict[str, Any]:
+        """The `digest` template variable."""
+        return {"open_cases": self.open_cases, "done_last_24h": self.done_last_24h,
+                "claims_this_month": self.claims_this_month,
+                "debited_this_month": self.debited_this_month,
+                "numbering": dict(self.numbering)}
+
+
+# ---------------------------------------------------------------------------- open cases
+def open_case_rows(store: Store, now: datetime) -> list[dict[str, Any]]:
+    """Open cases numbered 1..n by time left: overdue first (most overdue first), then by
+    deadline; cases without a deadline last. Shared by the digest and the calendar."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    rows = store.cases_where(f"state in ({_OPEN_SQL})", [], order_by="id")
+    out: list[dict[str, Any]] = []
+    for r in rows:
+        deadline = parse_iso(r["deadline"])
+        data = r["data"] or {}
+        items = data.get("items") or []
+        title = next((i.get("title") or i.get("asin") for i in items
+                      if i.get("title") or i.get("asin")), None)
+        out.append({
+            "ref": r["ref"], "kind": r["kind"], "state": r["state"],
+            "order_id": r["order_id"], "marketplace": r["marketplace"],
+            "deadline": deadline,
+            "overdue": deadline is not None and deadline <= now,
+            "awaiting": AWAITING.get(r["state"], "other"),
+            "minutes_left": (int((deadline - now).total_seconds() // 60)
+                             if deadline is not None else None),
+            "time_left": ({loc: humanize_remaining(deadline - now, loc) for loc in LOCALES}
+                          if deadline is not None else {loc: "" for loc in LOCALES}),
+            "title": title,
+            "amount": data.get("amount"),
+            "uncertain": bool(r.get("uncertain")),
+        })
+    out.sort(key=lambda c: (c["deadline"] is None, c["deadline"] or _FAR, c["ref"]))
+    for number, row in enumerate(out, start=1):
+        row["number"] = number
+    return out
+
+
+# ---------------------------------------------------------------------------- last 24 h
+def _entry(at: datetime, what: str, row: Any, **extra: Any) -> dict[str, Any]:
+    entry = {"at": at, "what": what, "ref": row["ref"], "order_id": row["order_id"],
+             "case_kind": row["case_kind"], "from_state": None, "to_state": None,
+             "command": None, "role": None, "ok": True}
+    entry.update(extra)
+    return entry
+
+
+def _done_since(store: Store, since: datetime, now: datetime) -> list[dict[str, Any]]:
+    """Transitions, links followed, seller commands applied, reminders and missed-deadline
+    alerts actually sent, oldest first."""
+    db = store.db
+    events = db.execute(
+        "select e.id, e.at, e.kind, e.from_state, e.to_state, e.reason, e.case_id, "
+        "c.ref, c.order_id, c.kind as case_kind from events e join cases c on c.id = e.case_id "
+        "where e.at > ? and e.at <= ? order by e.at, e.id", [iso(since), iso(now)]).fetchall()
+    cols = ("id", "at", "kind", "from_state", "to_state", "reason", "case_id", "ref",
+            "order_id", "case_kind")
+    rows = [dict(zip(cols, e)) for e in events]
+    out: list[tuple[str, int, dict[str, Any]]] = []
+    links: dict[tuple[int, str], dict[str, Any]] = {}
+    for r in rows:
+        at = parse_iso(r["at"])
+        assert at is not None
+        kind = r["kind"] or ""
+        if kind in ("link_followed", "link_failed"):
+            role = (r["reason"] or "").split(" ", 1)[0] or None
+            entry = _entry(at, "link", r, role=role, ok=kind == "link_followed",
+                           from_state=r["from_state"])
+            links[(r["case_id"], r["at"])] = entry
+            out.append((r["at"], r["id"], entry))
+        elif kind.startswith("command:"):
+            if not r["to_state"]:
+                continue
+            linked = links.get((r["case_id"], r["at"]))
+            if linked is not None:  # the transition a followed link caused: one line
+                linked["to_state"] = r["to_state"]
+                continue
+            out.append((r["at"], r["id"], _entry(
+                at, "command", r, command=kind.split(":", 1)[1],
+                from_state=r["from_state"], to_state=r["to_state"])))
+        elif r["to_state"] and r["to_state"] != r["from_state"]:
+            what = "opened" if not r["from_state"] else "transition"
+            out.append((r["at"], r["id"], _entry(at, what, r, from_state=r["from_state"],
+                                                 to_state=r["to_state"])))
+    sent = db.execute(
+        "select o.id, o.done_at, o.effect_key, c.ref, c.order_id, c.kind from outbox o "
+        "join cases c on c.id = o.case_id where o.status = 'done' and o.done_at > ? "
+        "and o.done_at <= ? and (o.effect_key like 'reminder:%' or o.effect_key like "
+        "'missed:%') order by o.done_at, o.id", [iso(since), iso(now)]).fetchall()
+    for oid, done_at, key, ref, order_id, case_kind in sent:
+        at = parse_iso(done_at)
+        assert at is not None
+        row = {"ref": ref, "order_id": order_id, "case_kind": case_kind}
+        what = "reminder" if key.startswith("reminder:") else "missed_alert"
+        # outbox rows sort after events at the same second (the email follows the change)
+        out.append((done_at, 1 << 40 | oid, _entry(at, what, row)))
+    out.sort(key=lambda t: (t[0], t[1]))
+    return [e for _, _, e in out]
+
+
+# ---------------------------------------------------------------------------- this month
+def _month_bounds(now: datetime, tz: str) -> tuple[datetime, datetime]:
+    local = now.astimezone(ZoneInfo(tz))
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    nxt = (start.replace(year=start.year + 1, month=1) if start.month == 12
+           else start.replace(month=start.month + 1))
+    return start.astimezone(timezone.utc), nxt.astimezone(timezone.utc)
+
+
+def _claims_this_month(store: Store, now: datetime, tz: str
+                       ) -> tuple[int, list[dict[str, Any]]]:
+    start, end = _month_bounds(now, tz)
+    opened = store.db.execute(
+        "select count(*) from cases where kind = 'claim' and opened_at >= ? and opened_at < ?",
+        [iso(start), iso(end)]).fetchone()[0]
+    # A claim is debited when it was first granted to the buyer: its earliest claim_granted
+    # event falls in this month (a repeated notice later does not count it twice).
+    granted = store.db.execute(
+        "select case_id, min(at) from events where to_state = ? and case_id in "
+        "(select id from cases where kind = 'claim') group by case_id",
+        [str(CaseState.CLAIM_GRANTED)]).fetchall()
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    counts: dict[str, int] = defaultdict(int)
+    for case_id, first_at in granted:
+        if not (iso(start) <= first_at < iso(end)):  # type: ignore[operator]
+            continue
+        case = store.case(case_id)
+        amount = (case or {}).get("data", {}).get("amount") or {}
+        try:
+            value = Decimal(str(amount["value"]))
+            currency = str(amount["currency"] or "").upper()
+        except (KeyError, TypeError, InvalidOperation):
+            continue
+        if not currency:
+            continue
+        sums[currency] += value
+        counts[currency] += 1
+    debited = [{"currency": cur, "value": float(sums[cur].quantize(Decimal("0.01"))),
+                "claims": counts[cur]} for cur in sorted(sums)]
+    return int(opened), debited
+
+
+def build_digest(store: Store, now: datetime, tz: str) -> Digest:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    ZoneInfo(tz)  # an unknown zone fails here, not half-way through a template
+    cases = open_case_rows(store, now)
+    claims, debited = _claims_this_month(store, now, tz)
+    return Digest(open_cases=cases, done_last_24h=_done_since(store, now - timedelta(hours=24),
+                                                              now),
+                  claims_this_month=claims, debited_this_month=debited,
+                  numbering={c["number"]: c["ref"] for c in cases})
+
+
+# ---------------------------------------------------------------------------- calendar
+_SUMMARY: dict[str, dict[str, str]] = {
+    "fr": {"decide_return": "Décider du retour", "answer_claim": "Répondre à la réclamation A à Z",
+           "appeal": "Faire appel de la réclamation A à Z", "reply_buyer": "Répondre à l'acheteur",
+           "other": "Échéance", "order": "commande"},
+    "en": {"decide_return": "Decide on the return", "answer_claim": "Answer the A-to-z claim",
+           "appeal": "Appeal the A-to-z claim", "reply_buyer": "Reply to the buyer",
+           "other": "Deadline", "order": "order"},
+    "de": {"decide_return": "Über die Rücksendung entscheiden",
+           "answer_claim": "A-bis-z-Garantieantrag beantworten",
+           "appeal": "Einspruch gegen den A-bis-z-Garantieantrag",
+           "reply_buyer": "Dem Käufer antworten", "other": "Frist", "order": "Bestellung"},
+    "it": {"decide_return": "Decidere sul reso", "answer_claim": "Rispondere al reclamo dalla A alla Z",
+           "appeal": "Presentare ricorso sul reclamo dalla A alla Z",
+           "reply_buyer": "Rispondere all'acquirente", "other": "Scadenza", "order": "ordine"},
+    "es": {"decide_return": "Decidir sobre la devolución",
+           "answer_claim": "Responder a la reclamación de la Garantía de la A a la Z",
+           "appeal": "Recurrir la reclamación de la Garantía de la A a la Z",
+           "reply_buyer": "Responder al comprador", "other": "Plazo", "order": "pedido"},
+}
+
+_DESCRIPTION: dict[str, dict[str, str]] = {
+    "fr": {
+        "decide_return": "Autorisez ou clôturez la demande de retour dans Seller Central, ou "
+                         "répondez AUTORISER ou CLORE à l'e-mail de {bot}.",
+        "answer_claim": "Répondez à Amazon dans Seller Central (Performances > Réclamations "
+                        "au titre de la Garantie A à Z). Sans réponse, la réclamation est "
+                        "accordée et son montant débité. Puis répondez FAIT à l'e-mail de {bot}.",
+        "appeal": "Dernier délai pour faire appel dans Seller Central. Répondez FAIT à "
+                  "l'e-mail de {bot} une fois l'appel déposé.",
+        "reply_buyer": "Répondez à l'acheteur dans Seller Central, puis répondez FAIT (ou "
+                       "IGNORER) à l'e-mail de {bot}.",
+        "other": "Traitez ce dossier dans Seller Central.",
+        "case": "Dossier", "deadline": "Échéance", "overdue": "Échéance dépassée.",
+    },
+    "en": {
+        "decide_return": "Authorize or close the return request in Seller Central, or reply "
+                         "AUTHORIZE or CLOSE to {bot}'s email.",
+        "answer_claim": "Respond to Amazon in Seller Central (Performance > A-to-z Guarantee "
+                        "Claims). Without an answer the claim is granted and its amount "
+                        "debited. Then reply DONE to {bot}'s email.",
+        "appeal": "Last day to appeal in Seller Central. Reply DONE to {bot}'s email once the "
+                  "appeal is filed.",
+        "reply_buyer": "Reply to the buyer in Seller Central, then reply DONE (or IGNORE) to "
+                       "{bot}'s email.",
+        "other": "Handle this case in Seller Central.",
+        "case": "Case", "deadline": "Deadline", "overdue": "Deadline passed.",
+    },
+    "de": {
+        "decide_return": "Genehmigen oder schließen Sie die Rücksendeanfrage in Seller "
+                         "Central, oder antworten Sie AUTHORIZE oder CLOSE auf die E-Mail von "
+                         "{bot}.",
+        "answer_claim": "Antworten Sie Amazon in Seller Central (Leistung > A-bis-z-"
+                        "Garantieanträge). Ohne Antwort wird dem Antrag stattgegeben und der "
+                        "Betrag abgebucht. Antworten Sie danach DONE auf die E-Mail von {bot}.",
+        "appeal": "Letzte Frist für einen Einspruch in Seller Central. Antworten Sie DONE auf "
+                  "die E-Mail von {bot}, sobald der Einspruch eingereicht ist.",
+        "reply_buyer": "Antworten Sie dem Käufer in Seller Central, dann DONE (oder IGNORE) "
+                       "auf die E-Mail von {bot}.",
+        "other": "Bearbeiten Sie diesen Fall in Seller Central.",
+        "case": "Fall", "deadline": "Frist", "overdue": "Frist überschritten.",
+    },
+    "it": {
+        "decide_return": "Autorizzi o chiuda la richiesta di reso in Seller Central, oppure "
+                         "risponda AUTHORIZE o CLOSE all'e-mail di {bot}.",
+        "answer_claim": "Risponda ad Amazon in Seller Central (Prestazioni > Reclami dalla A "
+                        "alla Z). Senza risposta il reclamo viene accolto e l'importo "
+                        "addebitato. Poi risponda DONE all'e-mail di {bot}.",
+        "appeal": "Ultimo termine per presentare ricorso in Seller Central. Risponda DONE "
+                  "all'e-mail di {bot} una volta presentato il ricorso.",
+        "reply_buyer": "Risponda all'acquirente in Seller Central, poi risponda DONE (o "
+                       "IGNORE) all'e-mail di {bot}.",
+        "other": "Gestisca questa pratica in Seller Central.",
+        "case": "Pratica", "deadline": "Scadenza", "overdue": "Scadenza superata.",
+    },
+    "es": {
+        "decide_return": "Autorice o cierre la solicitud de devolución en Seller Central, o "
+                         "responda AUTHORIZE o CLOSE al correo de {bot}.",
+        "answer_claim": "Responda a Amazon en Seller Central (Rendimiento > Reclamaciones de "
+                        "la Garantía de la A a la Z). Sin respuesta, la reclamación se concede "
+                        "y se le cobra el importe. Después responda DONE al correo de {bot}.",
+        "appeal": "Último plazo para recurrir en Seller Central. Responda DONE al correo de "
+                  "{bot} una vez presentado el recurso.",
+        "reply_buyer": "Responda al comprador en Seller Central y después DONE (o IGNORE) al "
+                       "correo de {bot}.",
+        "other": "Gestione este caso en Seller Central.",
+        "case": "Caso", "deadline": "Plazo", "overdue": "Plazo vencido.",
+    },
+}
+
+
+def event_uid(ref: str, deadline: datetime, domain: str = "sellerbot.local") -> str:
+    """Stable per case and deadline: re-importing the calendar updates, never duplicates."""
+    stamp = deadline.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{ref.lower()}-{stamp}@{domain}"
+
+
+def calendar_ics(cases: list[dict[str, Any]], now: datetime, tz: str,
+                 alarms_hours: tuple[float, ...] = (24, 2),
+                 prodid_domain: str = "sellerbot.local", *, lang: str = "fr",
+                 bot_name: str = "sellerbot") -> bytes:
+    """One VEVENT per open deadline (rows from `open_case_rows`), alarms before each.
+
+    DTSTART carries the seller's zone (TZID, with its VTIMEZONE) or UTC when `tz` is "UTC".
+    Output depends only on the arguments: the same cases and `now` give the same bytes.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    zone = ZoneInfo(tz)
+    words = _SUMMARY.get(lang, _SUMMARY["en"])
+    texts = _DESCRIPTION.get(lang, _DESCRIPTION["en"])
+    cal = icalendar.Calendar()
+    cal.add("prodid", f"-//{bot_name}//{prodid_domain}//{lang.upper()}")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", bot_name)
+    cal.add("x-wr-timezone", tz)
+    stamp = now.astimezone(timezone.utc)
+    # TZID needs a VTIMEZONE; icalendar < 6.1 cannot build one, so fall back to UTC there.
+    utc = (tz.upper() in ("UTC", "ETC/UTC", "Z")
+           or not hasattr(icalendar.Calendar, "add_missing_timezones"))
+    for case in cases:
+        deadline: datetime | None = case.get("deadline")
+        if deadline is None:
+            continue
+        awaiting = case.get("awaiting") or "other"
+        label = words.get(awaiting, words["other"])
+        order = case.get("order_id")
+        summary = f"{label} – {words['order']} {order}" if order else f"{label} – {case['ref']}"
+        lines = [f"{texts['case']} {case['ref']}"
+                 + (f" – {words['order']} {order}" if order else "")
+                 + (f" ({case['marketplace']})" if case.get("marketplace") else "")]
+        if case.get("title"):
+            lines.append(str(case["title"]))
+        lines.append(f"{texts['deadline']} : {long_date(deadline, lang, tz)}" if lang == "fr"
+                     else f"{texts['deadline']}: {long_date(deadline, lang, tz)}")
+        if deadline <= now:
+            lines.append(texts["overdue"])
+        lines.append(texts.get(awaiting, texts["other"]).format(bot=bot_name))
+        event = icalendar.Event()
+        event.add("uid", event_uid(case["ref"], deadline, prodid_domain))
+        event.add("dtstamp", stamp)
+        event.add("dtstart", deadline.astimezone(timezone.utc if utc else zone))
+        event.add("duration", timedelta(minutes=15))
+        event.add("summary", summary)
+        event.add("description", "\n".join(lines))
+        event.add("categories", [case.get("kind") or "case"])
+        event.add("transp", "TRANSPARENT")
+        event.add("x-sellerbot-ref", case["ref"])
+        for hours in sorted(set(alarms_hours), reverse=True):
+            alarm = icalendar.Alarm()
+            alarm.add("uid", hashlib.sha1(f"{event['uid']}|{hours}".encode()).hexdigest()
+                      + f"@{prodid_domain}")
+            alarm.add("action", "DISPLAY")
+            alarm.add("trigger", -timedelta(hours=hours))
+            alarm.add("description", summary)
+            event.add_component(alarm)
+        cal.add_component(event)
+    starts = [c["deadline"] for c in cases if c.get("deadline") is not None]
+    if not utc and starts:
+        # A VTIMEZONE covering a year either side of the deadlines, not 1970–2038.
+        first = (min(*starts, now) - timedelta(days=366)).date()
+        last = (max(starts) + timedelta(days=366)).date()
+        try:
+            cal.add_missing_timezones(first_date=first, last_date=last)
+        except TypeError:  # icalendar 6.1: no date range
+            cal.add_missing_timezones()
+    return cal.to_ical()
