@@ -152,6 +152,33 @@ class SmtpSettings(Secret):
     timeout_seconds: float = Field(default=30, gt=0)
 
 
+class IntakeSettings(_Section):
+    """SMTP intake: Amazon mail pushed by a forwarding rule or an MTA transport."""
+
+    listen: str = "127.0.0.1:2525"
+    max_bytes: int = Field(default=30 * 1024 * 1024, ge=1024)
+    allowed_clients: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str) -> str:
+        host, _, port = v.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("expected 'HOST:PORT', e.g. '127.0.0.1:2525'")
+        return v
+
+    @field_validator("allowed_clients")
+    @classmethod
+    def _clients(cls, v: list[str]) -> list[str]:
+        import ipaddress
+        for net in v:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP network: {net!r}") from None
+        return v
+
+
 class LinkSettings(_Section):
     mode: Literal["follow", "notify"] | None = None
     allowed_hosts: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS))
@@ -212,6 +239,7 @@ class Settings(_Section):
     seller: SellerSettings
     bot: BotSettings
     imap: ImapSettings | None = None
+    intake: IntakeSettings | None = None
     smtp: SmtpSettings
     links: LinkSettings = LinkSettings()
     authentication: AuthSettings = AuthSettings()

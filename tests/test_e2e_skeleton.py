@@ -253,3 +253,23 @@ def test_reply_failing_a_check_is_not_executed(running: Running, dovecot, smtp_s
         assert "Commande refusée" in answer["Subject"]
     else:
         assert len(smtp_sink.messages) == 1
+
+
+def test_smtp_intake_feeds_the_same_pipeline(tmp_path: Path, dovecot, smtp_sink,  # type: ignore[no-untyped-def]
+                                             link_standin, clock: FixedClock) -> None:
+    import smtplib
+
+    from bot.sandbox import free_port
+
+    port = free_port()
+    settings = make_settings(tmp_path / "i.db", dovecot, smtp_sink, link_standin,
+                             intake={"listen": f"127.0.0.1:{port}"})
+    bot = Running(settings, clock)
+    try:
+        with smtplib.SMTP("127.0.0.1", port) as client:
+            client.sendmail("donotreply@amazon.com", ["ventes@lumen-et-cie.fr"],
+                            (CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+        notice = _message(smtp_sink.wait_for(1, WAIT)[0])
+        assert "405-2290417-6638150" in notice["Subject"]
+    finally:
+        bot.stop()
