@@ -23,14 +23,14 @@ from typing import Any
 from bot import failpoints
 from bot.clock import Clock
 from bot.config import Settings
+from bot.core.parse import parse_message
+from bot.core.triage import TRIAGE_FIELDS, is_candidate
+from bot.domain import Notice
 from bot.edges import systemd
 from bot.edges.intake import SmtpIntake
 from bot.edges.mailbox import FolderWatcher, ImapAccount, backoff_delays
 from bot.edges.scheduler import WakeScheduler
 from bot.edges.store import Store
-from bot.core.parse import parse_message
-from bot.core.triage import TRIAGE_FIELDS, is_candidate
-from bot.domain import Notice
 from bot.service import Origin, Service, body_hash, normalize_eol
 
 log = logging.getLogger("sellerbot.daemon")

@@ -203,10 +203,11 @@ def build_digest(store: Store, now: datetime, tz: str) -> Digest:
 
 
 # ---------------------------------------------------------------------------- calendar
-_SUMMARY: dict[str, dict[str, str]] = {
-    "fr": {"decide_return": "Décider du retour", "answer_claim": "Répondre à la réclamation A à Z",
-           "appeal": "Faire appel de la réclamation A à Z", "reply_buyer": "Répondre à l'acheteur",
-           "other": "Échéance", "order": "commande"},
+_SUMMARY: dict[str, dict[str, str]] = {  # the digest templates' "to do" labels
+    "fr": {"decide_return": "Décider du retour",
+           "answer_claim": "Répondre à la réclamation A à Z",
+           "appeal": "Faire appel de la réclamation A à Z",
+           "reply_buyer": "Répondre à l'acheteur", "other": "Échéance", "order": "commande"},
     "en": {"decide_return": "Decide on the return", "answer_claim": "Answer the A-to-z claim",
            "appeal": "Appeal the A-to-z claim", "reply_buyer": "Reply to the buyer",
            "other": "Deadline", "order": "order"},
@@ -214,12 +215,13 @@ _SUMMARY: dict[str, dict[str, str]] = {
            "answer_claim": "A-bis-z-Garantieantrag beantworten",
            "appeal": "Einspruch gegen den A-bis-z-Garantieantrag",
            "reply_buyer": "Dem Käufer antworten", "other": "Frist", "order": "Bestellung"},
-    "it": {"decide_return": "Decidere sul reso", "answer_claim": "Rispondere al reclamo dalla A alla Z",
+    "it": {"decide_return": "Decidere sul reso",
+           "answer_claim": "Rispondere al reclamo dalla A alla Z",
            "appeal": "Presentare ricorso sul reclamo dalla A alla Z",
            "reply_buyer": "Rispondere all'acquirente", "other": "Scadenza", "order": "ordine"},
     "es": {"decide_return": "Decidir sobre la devolución",
-           "answer_claim": "Responder a la reclamación de la Garantía de la A a la Z",
-           "appeal": "Recurrir la reclamación de la Garantía de la A a la Z",
+           "answer_claim": "Responder a la reclamación de la A a la Z",
+           "appeal": "Recurrir la reclamación de la A a la Z",
            "reply_buyer": "Responder al comprador", "other": "Plazo", "order": "pedido"},
 }
 
@@ -229,7 +231,8 @@ _DESCRIPTION: dict[str, dict[str, str]] = {
                          "répondez AUTORISER ou CLORE à l'e-mail de {bot}.",
         "answer_claim": "Répondez à Amazon dans Seller Central (Performances > Réclamations "
                         "au titre de la Garantie A à Z). Sans réponse, la réclamation est "
-                        "accordée et son montant débité. Puis répondez FAIT à l'e-mail de {bot}.",
+                        "accordée et son montant débité. Puis répondez FAIT à l'e-mail de "
+                        "{bot}.",
         "appeal": "Dernier délai pour faire appel dans Seller Central. Répondez FAIT à "
                   "l'e-mail de {bot} une fois l'appel déposé.",
         "reply_buyer": "Répondez à l'acheteur dans Seller Central, puis répondez FAIT (ou "
@@ -281,7 +284,7 @@ _DESCRIPTION: dict[str, dict[str, str]] = {
         "decide_return": "Autorice o cierre la solicitud de devolución en Seller Central, o "
                          "responda AUTHORIZE o CLOSE al correo de {bot}.",
         "answer_claim": "Responda a Amazon en Seller Central (Rendimiento > Reclamaciones de "
-                        "la Garantía de la A a la Z). Sin respuesta, la reclamación se concede "
+                        "la A a la Z). Sin respuesta, la reclamación se concede "
                         "y se le cobra el importe. Después responda DONE al correo de {bot}.",
         "appeal": "Último plazo para recurrir en Seller Central. Responda DONE al correo de "
                   "{bot} una vez presentado el recurso.",

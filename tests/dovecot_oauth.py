@@ -77,6 +77,7 @@ class IntrospectionEndpoint:
 
     def start(self) -> IntrospectionEndpoint:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True,
+                                        kwargs={"poll_interval": 0.05},
                                         name="introspection")
         self._thread.start()
         return self

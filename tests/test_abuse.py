@@ -328,11 +328,13 @@ def test_commands_only_in_quoted_text_do_nothing(service: Service, smtp_sink: Sm
     "Amazon Seller Central <seller-notification@gmail.com>",
     "Amazon Seller Central <donotreply@amazon.fr.evil.example>",
 ])
-def test_lookalike_amazon_sender_is_quarantined_and_alerted(service: Service,
+def test_lookalike_amazon_sender_is_quarantined_and_alerted(tmp_path: Path,
                                                             smtp_sink: SmtpSink,
                                                             link_standin: ActionLinkStandIn,
+                                                            clock: FixedClock,
                                                             sender: str) -> None:
-    service.policy = service.policy.__class__(auto_authorize="all")  # would follow links
+    service = make_service(tmp_path, smtp_sink, link_standin, clock,
+                           policy={"auto_authorize": "all"})  # it would follow links
     raw = rewrite(RETURN_02, headers={"From": sender, "Reply-To": sender})
     assert service.ingest(raw) == "quarantined"
     service.tick()
@@ -342,6 +344,7 @@ def test_lookalike_amazon_sender_is_quarantined_and_alerted(service: Service,
     assert "suspect" in str(alert.message["Subject"]).lower()
     assert alert.rcpt_tos == (SELLER,)
     assert_clean_headers(alert)
+    service.store.close()
 
 
 # ------------------------------------------------------------------------------ links
@@ -404,7 +407,6 @@ def test_hostile_action_links_are_never_requested(tmp_path: Path, smtp_sink: Smt
     "file:///etc/passwd",
     "https://169.254.169.254/latest/meta-data/",
     "https://sellercentral.amazon.fr.evil.example/gp/returns",
-    "//evil.example/gp/returns",
 ])
 def test_redirect_off_amazon_is_refused_and_seller_told(tmp_path: Path, smtp_sink: SmtpSink,
                                                         link_standin: ActionLinkStandIn,

@@ -60,12 +60,14 @@ REVIEW_PATTERNS: dict[str, list[str]] = {
     "fr": [
         r"\b(?:laiss|d[ée]pos|donn|[ée]cri|mett|post|partag|r[ée]dig)\w*\s+" + _W + r"{0,3}?"
         r"(?:un|une|votre|vos|des|quelques|ton)\s+(?:petit\s+|bon\s+|bel\s+|belle\s+)?"
-        r"(?:avis|commentaires?|[ée]valuations?|notes?)\b"
+        r"(?:avis|commentaires?|[ée]valuations?)\b"
         r"(?!\s+(?:de|d['’])\s*(?:passage|r[ée]ception|livraison|exp[ée]dition|mise|avis))",
         r"\b(?:avis|commentaire|[ée]valuation|note|retour)s?\s+(?:tr[èe]s\s+)?"
         r"(?:positi(?:f|ve)s?|favorables?|[àa]\s+5\s+[ée]toiles)\b",
         r"\b(?:5|cinq)\s*[ée]toiles\b",
-        r"\bnot(?:ez|er)\s+(?:notre|la|le|nous|votre\s+achat|cet?\s+article)\b",
+        r"\b(?:bonne|excellente|meilleure)\s+note\b",
+        r"\bnot(?:ez|er)[- ](?:nous|notre\s+(?:boutique|magasin|service)|(?:le|ce|cet|votre)\s+"
+        r"(?:vendeur|produit|article|achat))\b",
         r"\b[ée]valu(?:ez|er)\s+(?:notre|nous|le\s+vendeur|votre\s+exp[ée]rience)\b",
         r"\b(?:laiss|donn|mett)\w*\s+" + _W + r"{0,2}?(?:un\s+)?feedback\b",
         r"\bmodifi\w*\s+" + _W + r"{0,2}?(?:votre|l['’]|un)\s*(?:avis|[ée]valuation)\b",
@@ -96,15 +98,17 @@ REVIEW_PATTERNS: dict[str, list[str]] = {
     "it": [
         r"\brecension[ei]\b",
         r"\b(?:feedback|valutazion[ei]|giudizi[oi]|opinion[ei])\s+positiv[oie]\b",
-        r"\b(?:lasci|scriv|dia|dare|mett)\w*\s+" + _W + r"{0,2}?(?:un|una|il\s+suo|la\s+sua)?\s*"
+        r"\b(?:lasci|scriv)\w*\s+" + _W + r"{0,2}?(?:un|una|il\s+suo|la\s+sua)?\s*"
         r"(?:feedback|valutazione|recensione|giudizio)\b",
+        r"\b(?:dar|dia|dare|mett)\w*\s+(?:ci\s+)?(?:un|il\s+suo)\s+feedback\b",
         r"\b(?:5|cinque)\s*stelle\b",
         r"\bvalut(?:ateci|arci|i\s+il\s+nostro)\b",
     ],
     "es": [
         r"\brese[ñn]as?\b",
         r"\b(?:valoraci[óo]n|opini[óo]n|comentario|calificaci[óo]n|feedback)(?:es|s)?\s+positiv[oa]s?\b",
-        r"\b(?:dej|escrib|d[ée]|dar|pon)\w*\s+" + _W + r"{0,2}?(?:una|un|su)?\s*"
+        r"\b(?:d[ée]jenos|deje|dejen|dejar(?:nos)?|escr[íi]b\w*|d[ée]nos|danos|darnos|"
+        r"ponga\w*)\s+" + _W + r"{0,2}?(?:una|un|su)?\s*"
         r"(?:valoraci[óo]n|opini[óo]n|calificaci[óo]n|feedback)\b",
         r"\b(?:5|cinco)\s*estrellas\b",
         r"\b(?:val[óo]renos|calif[íi]quenos|punt[úu]enos)\b",
@@ -120,7 +124,7 @@ MARKETING_PATTERNS: dict[str, list[str]] = {
         r"\bvisitez\s+(?:notre|nos)\s+(?:boutique|site|magasin|page)\w*\b",
         r"\b(?:notre|nos)\s+(?:site\s+(?:web|internet)|autres\s+produits|nouveaut[ée]s|"
         r"nouvelle\s+collection)\b",
-        r"\babonnez[- ]vous\b", r"\bsuivez[- ]nous\b", r"\bsoldes\b",
+        r"\babonnez[- ]vous\b", r"\bsuivez[- ]nous\b",
         r"\bprochaine?\s+(?:commande|achat)\s+avec\s+\d+\s*%",
     ],
     "en": [
@@ -156,7 +160,7 @@ MARKETING_PATTERNS: dict[str, list[str]] = {
 #: Messaging apps and other off-Amazon channels.
 CONTACT_APP_PATTERNS: list[str] = [
     r"\bwhats\s?app\b", r"\btelegram\b", r"\bsignal\s+(?:app|messenger)\b", r"\bviber\b",
-    r"\bskype\b", r"\bwechat\b", r"\bmessenger\b",
+    r"\bskype\b", r"\bwechat\b", r"\bfacebook\s+messenger\b",
     r"\b(?:appelez|contactez|joignez)[- ](?:nous|moi)\s+(?:au|sur\s+(?:mon|notre)\s+(?:portable|"
     r"mobile|num[ée]ro))\b",
     r"\bcall\s+(?:us|me)\s+(?:at|on)\b", r"\brufen\s+sie\s+(?:uns|mich)\s+an\b",
@@ -165,9 +169,9 @@ CONTACT_APP_PATTERNS: list[str] = [
 
 #: Words just before a number that say "this is a phone number" (any digit run then counts)…
 PHONE_CUES = _rx(
-    r"(?:\b(?:t[ée]l|tel|t[ée]l[ée]phone|phone|portable|mobile|mobil|handy|telefon|telefono|"
-    r"tel[ée]fono|cellulare|cell|m[óo]vil|fax|sms|whats\s?app|appelez|call|ring|rufen|chiam\w*|"
-    r"ll[áa]m\w*)\b\.?\s*(?:[:.nN°#]*\s*)?(?:(?:au|at|on|unter|al|me|us|nous|moi)\s+)?)$")
+    r"\b(?:t[ée]l|tel|t[ée]l[ée]phone|phone|portable|handy|telefon|telefono|tel[ée]fono|"
+    r"cellulare|cell|m[óo]vil|fax|sms|whats\s?app|appelez|appeler|call|ring|rufen|chiam\w*|"
+    r"ll[áa]m\w*)\b[^\w\n]{0,4}(?:[^\W\d]+[^\w\n]{1,3}){0,2}$")
 #: … and words that say "this is a tracking, order, invoice or RMA number" (never a phone).
 NUMBER_CUES = _rx(
     r"(?:suivi|tracking|track|colis|envoi|exp[ée]dition|sendung\w*|paket\w*|tracciamento|"
@@ -202,7 +206,8 @@ BARE_DOMAIN_RX = re.compile(
     + r"))(?![\w\-]|\.[A-Za-z0-9])(?:/[^\s<>\"']*)?", re.IGNORECASE)
 #: Masked before looking for phone numbers: Amazon order ids and RMA numbers.
 ORDER_ID_RX = re.compile(r"\b\d{3}-\d{7}-\d{7}\b")
-RMA_RX = _rx(r"\bRMA\b[\s:#n°º.\-]*[\w\-]+|\b\w+RMA\b")
+RMA_RX = _rx(r"\bRMA\b(?:\s*(?:n[°ºo]\.?|nr\.?|number|num[ée]ro|nummer|numero|n[úu]mero|"
+             r"[#:\-]))*\s*[\w\-]+|\b\w+RMA\b")
 
 _REVIEW = [(lang, _rx(p)) for lang, ps in REVIEW_PATTERNS.items() for p in ps]
 _MARKETING = [(lang, _rx(p)) for lang, ps in MARKETING_PATTERNS.items() for p in ps]
@@ -276,12 +281,20 @@ def check_buyer_message(text: str, *, attachments: Iterable[tuple[str, int]] = (
     text = text or ""
     out: list[Violation] = []
     seen: set[tuple[str, str]] = set()
+    taken: dict[str, list[tuple[int, int]]] = {}
 
-    def add(code: str, fr: str, en: str, excerpt: str) -> None:
+    def add(code: str, fr: str, en: str, excerpt: str,
+            span: tuple[int, int] | None = None) -> None:
+        """One violation per rule and place: overlapping matches of a rule count once."""
         key = (code, excerpt.lower())
-        if key not in seen:
-            seen.add(key)
-            out.append(Violation(code, fr, en, excerpt))
+        if key in seen:
+            return
+        if span is not None:
+            if any(span[0] < e and s < span[1] for s, e in taken.get(code, [])):
+                return
+            taken.setdefault(code, []).append(span)
+        seen.add(key)
+        out.append(Violation(code, fr, en, excerpt))
 
     # 1. e-mail addresses (before links, so that "jean@monsite.fr" is one violation)
     spans: list[tuple[int, int]] = []
@@ -325,17 +338,18 @@ def check_buyer_message(text: str, *, attachments: Iterable[tuple[str, int]] = (
         for m in rx.finditer(rest):
             add("review", f"demande d'avis ou d'évaluation interdite : « {_short(m.group())} »",
                 f"asking for a review or feedback is not allowed: \"{_short(m.group())}\"",
-                m.group())
+                m.group(), m.span())
     for _lang, rx in _MARKETING:
         for m in rx.finditer(rest):
             add("marketing", f"message promotionnel interdit : « {_short(m.group())} »",
-                f"marketing is not allowed: \"{_short(m.group())}\"", m.group())
+                f"marketing is not allowed: \"{_short(m.group())}\"", m.group(), m.span())
 
     # 4. personal contact details: messaging apps, phone numbers
     for rx in _APPS:
         for m in rx.finditer(rest):
             add("contact_app", f"coordonnées hors Amazon interdites : « {_short(m.group())} »",
-                f"off-Amazon contact details not allowed: \"{_short(m.group())}\"", m.group())
+                f"off-Amazon contact details not allowed: \"{_short(m.group())}\"", m.group(),
+                m.span())
     digits_only = _mask(rest, [m.span() for rx in (ORDER_ID_RX, RMA_RX) for m in rx.finditer(rest)])
     for number in _phone_numbers(digits_only):
         add("contact_phone", f"numéro de téléphone interdit : {number}",

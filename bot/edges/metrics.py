@@ -17,6 +17,7 @@ after a restart (the counters are derived from the database, not from process me
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -44,7 +45,7 @@ def _escape(value: str) -> str:
 
 
 def _number(value: float) -> str:
-    if value != value:  # NaN
+    if math.isnan(value):
         return "NaN"
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
@@ -191,7 +192,7 @@ class MetricsServer:
         server.daemon_threads = True
         self.port = int(server.server_address[1])
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.5},
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="metrics", daemon=True)
         self._thread.start()
         log.info("metrics on %s", self.url)

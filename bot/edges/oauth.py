@@ -40,10 +40,29 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "DeviceCode", "LoopbackReceiver", "OAuthError", "OAuthProvider", "OAuthToken", "PROVIDERS",
-    "authorization_url", "authorize", "device_flow_instructions", "device_flow_poll",
-    "device_flow_start", "ensure_fresh", "exchange_code", "load_token", "parse_redirect",
-    "pkce_pair", "provider", "refresh", "save_token", "smtp_authenticate_xoauth2",
+    "PROVIDERS",
+    "DeviceCode",
+    "LoopbackReceiver",
+    "OAuthError",
+    "OAuthProvider",
+    "OAuthToken",
+    "TokenSource",
+    "authorization_url",
+    "authorize",
+    "describe_token",
+    "device_flow_instructions",
+    "device_flow_poll",
+    "device_flow_start",
+    "ensure_fresh",
+    "exchange_code",
+    "load_token",
+    "parse_redirect",
+    "pkce_pair",
+    "provider",
+    "provider_from_settings",
+    "refresh",
+    "save_token",
+    "smtp_authenticate_xoauth2",
     "xoauth2_string",
 ]
 
@@ -584,7 +603,7 @@ class LoopbackReceiver:
         self.server = HTTPServer((host, port), Handler)
         self.redirect_uri = f"http://{host}:{self.server.server_address[1]}/"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True,
-                                        name="oauth-loopback")
+                                        kwargs={"poll_interval": 0.1}, name="oauth-loopback")
 
     def __enter__(self) -> LoopbackReceiver:
         self._thread.start()

@@ -180,6 +180,10 @@ class Store:
     def record_message(self, **row: Any) -> int:
         return self.db["messages"].insert(row).last_pk
 
+    def set_message_status(self, message_row: int, status: str, reason: str) -> None:
+        self.db.execute("update messages set status = ?, reason = ? where id = ?",
+                        [status, reason, message_row])
+
     def set_message_case(self, message_row: int, case_id: int) -> None:
         self.db.execute("update messages set case_id = ? where id = ?", [case_id, message_row])
 

@@ -6,7 +6,7 @@ import re
 
 from bot.domain import Kind, Notice
 
-from .common import find_order_id, normalize_reason
+from .common import find_order_id
 from .context import Ctx
 from .fastre import FoldRx
 from .mime import find_money

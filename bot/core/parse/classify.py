@@ -21,8 +21,18 @@ from .context import Ctx
 from .forward import FWD_SUBJECT, find_inline_forward
 from .links import action_links, host_of, is_amazon_link_host
 from .messages import parse_buyer_message, parse_seller_reply_copy
-from .mime import (Bodies, add_calendar_days, add_hours, address, addresses, collect_bodies,
-                   domain_of, header, message_ids, parse_bytes, parse_date_header)
+from .mime import (
+    Bodies,
+    add_calendar_days,
+    add_hours,
+    address,
+    addresses,
+    collect_bodies,
+    domain_of,
+    header,
+    message_ids,
+    parse_date_header,
+)
 from .orders import SUBJECT as ORDER_SUBJECT
 from .orders import parse_order
 from .returns import parse_cancellation, parse_refund, parse_return

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html as _html
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from email import message_from_bytes
@@ -17,6 +16,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser

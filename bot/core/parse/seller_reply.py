@@ -48,7 +48,9 @@ def own_strip(text: str) -> str:
 def unquote_reply(text: str) -> str:
     stripped = None
     try:
-        from mailparser_reply import EmailReplyParser  # local: only seller replies need it
+        from mailparser_reply import (
+            EmailReplyParser,  # local: only seller replies need it
+        )
 
         reply = EmailReplyParser(languages=["fr", "en", "de", "it", "es"]).read(text=text)
         stripped = (reply.latest_reply or "").strip()

@@ -1,0 +1,216 @@
+"""Apply a parsed notification to the seller's cases: match, transition, decide, schedule.
+
+The rules themselves are pure (bot.core.state, bot.core.decide); this is where their
+result is written to the store, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.core import deadlines
+from bot.core.decide import Change, decide, reminder_kind_for
+from bot.core.state import CASE_KIND_OF, REF_PREFIX, event_name, is_open, transition
+from bot.domain import CaseKind, CaseState, LinkRole, Notice
+from bot.edges.store import iso, parse_iso
+from bot.runtime import Runtime
+
+log = logging.getLogger("sellerbot")
+
+
+class CaseFlow(Runtime):
+    """Notification -> case changes, events, reminders and notices."""
+
+    def _match(self, case_kind: CaseKind, notice: Notice) -> dict[str, Any] | None:
+        """Order id first (with return/claim id when both sides have one), then relay alias."""
+        if notice.order_id:
+            rows = self.store.cases_where("kind = ? and order_id = ?",
+                                          [str(case_kind), notice.order_id], order_by="id desc")
+            for row in rows:
+                rid = notice.return_request_id or notice.claim_id
+                theirs = row.get("return_request_id") or row.get("claim_id")
+                if rid and theirs and rid != theirs:
+                    continue
+                return row
+        if case_kind == CaseKind.MESSAGE and notice.buyer_alias:
+            rows = self.store.cases_where("kind = ? and buyer_alias = ?",
+                                          ["message", notice.buyer_alias], order_by="id desc")
+            if rows:
+                return rows[0]
+        return None
+
+    def _notice_data(self, notice: Notice) -> dict[str, Any]:
+        return {
+            "items": [i.to_json() for i in notice.items],
+            "reason": notice.reason, "reason_normalized": notice.reason_normalized,
+            "customer_comment": notice.customer_comment,
+            "amount": notice.amount.to_json() if notice.amount else None,
+            "links": {str(link.role): link.target for link in notice.links},
+            "policy_status": notice.policy_status,
+            "message_text": notice.message_text, "buyer_name": notice.buyer_name,
+            "decision": notice.decision, "source_message_id": notice.message_id,
+            "subject": notice.subject,
+        }
+
+    def _deadline(self, state: CaseState, notice: Notice, now: datetime
+                  ) -> tuple[datetime | None, datetime | None]:
+        at = notice.event_time or now
+        zone = deadlines.marketplace_zone(notice.marketplace, self.settings.seller.timezone)
+        if state == CaseState.RETURN_REQUESTED:
+            soft, hard = deadlines.return_request_deadlines(at)
+            return hard, soft
+        if state == CaseState.CLAIM_INFO_REQUESTED:
+            return deadlines.claim_info_deadline(at, notice.deadline_hours), None
+        if state == CaseState.CLAIM_GRANTED:
+            return deadlines.appeal_deadline(at, zone), None
+        if state == CaseState.MESSAGE_AWAITING_REPLY:
+            return deadlines.buyer_message_deadline(at), None
+        return None, None
+
+    def _apply_notice(self, notice: Notice, msg_row: int, now: datetime) -> str:
+        case_kind = CASE_KIND_OF[notice.kind]
+        case = self._match(case_kind, notice)
+        before = CaseState(case["state"]) if case else None
+        outcome = transition(case_kind, before, event_name(notice.kind, notice.decision))
+        if outcome.to_state is None:
+            if case:
+                self.store.add_event(case["id"], now, str(notice.kind),
+                                     source_message_id=notice.message_id, from_state=before,
+                                     to_state=None, reason=outcome.reason)
+                self.store.set_message_case(msg_row, case["id"])
+            return "recorded"
+        after = outcome.to_state
+        deadline, soft = self._deadline(after, notice, now)
+        data = self._notice_data(notice)
+        if case is None:
+            year = (notice.event_time or now).year
+            case = self.store.insert_case({
+                "ref": self.store.next_ref(REF_PREFIX[case_kind], year),
+                "kind": str(case_kind), "state": str(after),
+                "marketplace": notice.marketplace, "language": notice.language,
+                "order_id": notice.order_id, "return_request_id": notice.return_request_id,
+                "claim_id": notice.claim_id, "buyer_alias": notice.buyer_alias,
+                "opened_at": iso(notice.event_time or now), "deadline": iso(deadline),
+                "deadline_soft": iso(soft), "updated_at": iso(now), "data": data,
+            })
+            self._link_related(case, now)
+        else:
+            merged = {**case["data"], **{k: v for k, v in data.items() if v}}
+            changes: dict[str, Any] = {"state": str(after), "updated_at": iso(now),
+                                       "data": merged}
+            if after != before:
+                changes["deadline"] = iso(deadline)
+                changes["deadline_soft"] = iso(soft)
+            self.store.update_case(case["id"], **changes)
+            case = self.store.case(case["id"])
+        assert case is not None
+        self.store.set_message_case(msg_row, case["id"])
+        self.store.add_event(case["id"], now, str(notice.kind),
+                             source_message_id=notice.message_id, from_state=before,
+                             to_state=after, reason=outcome.reason)
+        decision = decide(Change(before, after, notice, parse_iso(case["deadline"]),
+                                 parse_iso(case["opened_at"]) or now, now), self.policy)
+        self.store.add_event(case["id"], now, "decision", source_message_id=notice.message_id,
+                             from_state=None, to_state=None,
+                             reason=f"rule {decision.rule}: {decision.reason}")
+        self._run_actions(case, decision.actions, now)
+        log.info("case %s %s -> %s (rule %s)", case["ref"], before, after, decision.rule)
+        return "case"
+
+    def _link_related(self, case: dict[str, Any], now: datetime) -> None:
+        """A claim on an order with an open return: link both, note the escalation."""
+        if case["kind"] != "claim" or not case["order_id"]:
+            return
+        for other in self.store.cases_where("kind = 'return' and order_id = ?",
+                                            [case["order_id"]]):
+            self.store.update_case(case["id"], linked_case_id=other["id"])
+            self.store.update_case(other["id"], linked_case_id=case["id"])
+            self.store.add_event(other["id"], now, "escalated", source_message_id=None,
+                                 from_state=other["state"], to_state=None,
+                                 reason=f"A-to-Z claim {case['ref']} filed on the same order")
+
+    def _run_actions(self, case: dict[str, Any], actions: tuple[Any, ...], now: datetime) -> None:
+        deadline = parse_iso(case["deadline"])
+        past = deadline is not None and deadline <= now
+        if self.backfill and (past or not is_open(case["state"])):
+            self.store.add_event(case["id"], now, "backfill", source_message_id=None,
+                                 from_state=None, to_state=None,
+                                 reason="history rebuilt at first sync: nothing sent for a "
+                                        "step that is over")
+            return
+        if past and is_open(case["state"]):
+            # Arrived (or processed) after its deadline: one notice saying what to do now.
+            self._email_seller(case, "missed", now, effect_key=f"missed:{case['ref']}:"
+                               f"{case['deadline']}", to=self._recipients(with_backup=True))
+            self.store.add_event(case["id"], now, "deadline_missed", source_message_id=None,
+                                 from_state=case["state"], to_state=None,
+                                 reason="processed after its deadline")
+            return
+        for action in actions:
+            if action.name == "notify":
+                extra = {k: v for k, v in action.args.items() if k != "template"}
+                self._email_seller(case, action.args["template"], now, extra=extra,
+                                   hold=self.hold_notices
+                                   and action.args["template"] == "new_case")
+            elif action.name == "schedule_reminders":
+                self._schedule_reminders(case, now)
+            elif action.name == "cancel_reminders":
+                self.store.cancel_reminders(case["id"], now)
+            elif action.name == "follow_link":
+                self._queue_link(case, LinkRole(action.args["role"]), now,
+                                 on_success=action.args.get("on_success", "authorized"),
+                                 reply=None)
+
+    def _schedule_reminders(self, case: dict[str, Any], now: datetime) -> None:
+        deadline = parse_iso(case["deadline"])
+        if deadline is None:
+            return
+        kind = reminder_kind_for(CaseState(case["state"]))
+        r = self.settings.reminders
+        hours = {"return": r.return_offsets_hours, "claim": r.claim_offsets_hours,
+                 "message": r.message_offsets_hours, "appeal": r.appeal_offsets_hours}[kind]
+        zone = deadlines.marketplace_zone(case["marketplace"], self.settings.seller.timezone)
+        times = deadlines.reminder_times(parse_iso(case["opened_at"]) or now, deadline,
+                                         [timedelta(hours=h) for h in hours], now, self.quiet,
+                                         zone)
+        self.store.cancel_reminders(case["id"], now)
+        base = len(self.store.reminders(case["id"]))
+        for seq, at in enumerate(sorted(times), start=base + 1):
+            self.store.add_reminder(case["id"], at, "reminder", seq)
+        self.store.add_reminder(case["id"], deadline, "deadline", base + len(times) + 1)
+
+    def flush_notices(self) -> int:
+        """After a bulk pass (or a crash during one): release held notices, or replace them
+        by one summary when there are more than `catch_up_threshold`."""
+        held = self.store.effects(("held",))
+        if not held:
+            return 0
+        now = self.clock.now()
+        with self.store.transaction():
+            if len(held) <= self.catch_up_threshold:
+                for eff in held:
+                    self.store.mark_effect(eff["id"], "pending", now)
+                return len(held)
+            cases = [c for c in (self.store.case(e["case_id"]) for e in held) if c]
+            for eff in held:
+                self.store.mark_effect(eff["id"], "merged", now)
+            opened = sorted((c for c in cases if is_open(c["state"])),
+                            key=lambda c: c["deadline"] or "9999")
+            self._email_seller(None, "catch_up", now,
+                               effect_key=f"catch-up:{iso(now)}:{len(cases)}",
+                               extra={"cases": [
+                                   {"ref": c["ref"], "kind": c["kind"], "state": c["state"],
+                                    "order_id": c["order_id"],
+                                    "deadline": parse_iso(c["deadline"])} for c in opened]})
+        return 1
+
+
+    def open_cases_summary(self, now: datetime) -> list[dict[str, Any]]:
+        rows = self.store.cases_where(
+            "state in ('return_requested','claim_info_requested','claim_granted',"
+            "'message_awaiting_reply')", [], order_by="deadline")
+        return [{"ref": r["ref"], "kind": r["kind"], "state": r["state"],
+                 "order_id": r["order_id"], "deadline": parse_iso(r["deadline"])} for r in rows]
+

@@ -1,0 +1,102 @@
+"""Mail to the seller: context for the templates, reply tokens, threading, the outbox row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from typing import Any
+
+from bot.core import deadlines, tokens
+from bot.core.commands import help_text
+from bot.domain import Kind, Notice
+from bot.edges.render import header_safe
+from bot.edges.store import iso, parse_iso
+from bot.runtime import Runtime, body_hash
+
+log = logging.getLogger("sellerbot")
+
+
+class SellerMail(Runtime):
+    """Renders a template into an outbox row addressed to the seller."""
+
+    def _token_for(self, case_ref: str, now: datetime) -> str:
+        return tokens.make_token(self.secret, case_ref,
+                                 now + timedelta(days=self.settings.bot.token_days))
+
+    def _context(self, case: dict[str, Any] | None, now: datetime, **extra: Any) -> dict[str, Any]:
+        s = self.settings
+        ctx: dict[str, Any] = {
+            "seller_name": s.seller.name, "bot_name": s.bot.name, "tag": s.bot.subject_tag,
+            "tz": s.seller.timezone, "lang": s.seller.language, "now": now,
+            "link_mode": s.links.effective_mode, "case": None, "time_left": "",
+            "flags": [], "suggest_keep_item": False, "results": [], "errors": [],
+            "help": help_text(s.seller.language), "reason": "", "cases": [],
+            "link_url": None, "role": None,
+        }
+        if case is not None:
+            data = case["data"]
+            deadline = parse_iso(case["deadline"])
+            ctx["case"] = {**case, **data, "deadline": deadline,
+                           "deadline_soft": parse_iso(case["deadline_soft"]),
+                           "links": data.get("links") or {}, "items": data.get("items") or []}
+            if deadline is not None:
+                ctx["time_left"] = deadlines.humanize_remaining(deadline - now,
+                                                                s.seller.language)
+        ctx.update(extra)
+        return ctx
+
+
+    def _email_seller(self, case: dict[str, Any] | None, template: str, now: datetime, *,
+                      extra: dict[str, Any] | None = None, effect_key: str | None = None,
+                      to: list[str] | None = None, in_reply_to: str | None = None,
+                      references: tuple[str, ...] = (), hold: bool = False) -> None:
+        s = self.settings
+        ref = case["ref"] if case else "GENERAL"
+        token = self._token_for(ref, now)
+        key = effect_key or f"email:{template}:{ref}:{case['state'] if case else ''}:" \
+                            f"{iso(now)}"
+        seq = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
+        message_id = tokens.message_id_for(token, template.replace("_", ""), seq, s.bot.domain)
+        local, domain = s.bot.address.split("@", 1)
+        thread_root = case["data"].get("thread_root") if case else None
+        refs = tuple(r for r in (thread_root, *references) if r)
+        msg = self.renderer.email(
+            template, s.seller.language, self._context(case, now, **(extra or {})),
+            sender=Address(header_safe(s.bot.name, 80), local, domain),
+            to=to or s.seller.recipients, message_id=message_id, date=now,
+            reply_to=tokens.reply_address(s.bot.address, token),
+            in_reply_to=in_reply_to or thread_root, references=refs)
+        rowid = self.store.enqueue(kind="email", effect_key=key, now=now,
+                                   status="held" if hold else "pending",
+                                   case_id=case["id"] if case else None, message_id=message_id,
+                                   payload={"from": s.bot.address,
+                                            "to": list(to or s.seller.recipients),
+                                            "raw": msg.as_string(), "template": template})
+        if rowid and case is not None and not thread_root:
+            data = dict(case["data"], thread_root=message_id)
+            self.store.update_case(case["id"], data=data)
+            case["data"] = data
+
+    def _alert_quarantine(self, notice: Notice, reason: str, now: datetime) -> None:
+        """Seller alerted once per layout (unrecognized) or per message (suspicious)."""
+        if notice.kind == Kind.SUSPICIOUS:
+            key = f"alert:suspicious:{notice.message_id or body_hash(reason.encode())}"
+        else:
+            shape = re.sub(r"\d+", "#", notice.subject or "")[:80]
+            key = f"alert:unrecognized:{(notice.from_addr or '').split('@')[-1]}:{shape}"
+        self._email_seller(None, "alert", now, effect_key=key, extra={
+            "reason": reason, "alert_kind": str(notice.kind),
+            "alert_subject": header_safe(notice.subject or "", 120),
+            "alert_from": notice.from_addr or "?"})
+
+
+    def _recipients(self, with_backup: bool) -> list[str]:
+        to = list(self.settings.seller.recipients)
+        if with_backup and self.settings.seller.backup and self.settings.seller.backup not in to:
+            to.append(self.settings.seller.backup)
+        return to
+
