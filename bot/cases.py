@@ -161,7 +161,7 @@ class CaseFlow(Runtime):
             elif action.name == "follow_link":
                 self._queue_link(case, LinkRole(action.args["role"]), now,
                                  on_success=action.args.get("on_success", "authorized"),
-                                 reply=None)
+                                 reply=None, source="auto")
 
     def _schedule_reminders(self, case: dict[str, Any], now: datetime) -> None:
         deadline = parse_iso(case["deadline"])

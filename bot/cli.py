@@ -210,6 +210,23 @@ def outbox(config: str, as_json: bool) -> None:
             click.echo("outbox empty: everything was delivered")
 
 
+@main.command()
+@click.option("--config", "config", default="config.toml", show_default=True,
+              envvar="SELLERBOT_CONFIG", type=click.Path(dir_okay=False))
+@click.option("--alarm", "alarms", multiple=True, type=float, default=(24.0, 2.0),
+              show_default=True, help="Alert this many hours before each deadline.")
+def calendar(config: str, alarms: tuple[float, ...]) -> None:
+    """Every open deadline as iCalendar: sellerbot calendar > deadlines.ics"""
+    from bot.digest import calendar_ics, open_case_rows
+
+    settings, store = _store(config)
+    now = SystemClock().now()
+    ics = calendar_ics(open_case_rows(store, now), now, settings.seller.timezone,
+                       alarms_hours=alarms, prodid_domain=settings.bot.domain,
+                       lang=settings.seller.language, bot_name=settings.bot.name)
+    click.echo(ics, nl=False)  # bytes, written as is: CRLF lines, UTF-8
+
+
 @main.command("check-config")
 @click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
 def check_config(config: str) -> None:

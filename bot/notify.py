@@ -53,7 +53,8 @@ class SellerMail(Runtime):
     def _email_seller(self, case: dict[str, Any] | None, template: str, now: datetime, *,
                       extra: dict[str, Any] | None = None, effect_key: str | None = None,
                       to: list[str] | None = None, in_reply_to: str | None = None,
-                      references: tuple[str, ...] = (), hold: bool = False) -> None:
+                      references: tuple[str, ...] = (), hold: bool = False,
+                      attachments: tuple[tuple[bytes, dict[str, Any]], ...] = ()) -> str:
         s = self.settings
         ref = case["ref"] if case else "GENERAL"
         token = self._token_for(ref, now)
@@ -70,6 +71,8 @@ class SellerMail(Runtime):
             to=to or s.seller.recipients, message_id=message_id, date=now,
             reply_to=tokens.reply_address(s.bot.address, token),
             in_reply_to=in_reply_to or thread_root, references=refs)
+        for data, options in attachments:  # text+html alternative -> multipart/mixed
+            msg.add_attachment(data, **options)
         rowid = self.store.enqueue(kind="email", effect_key=key, now=now,
                                    status="held" if hold else "pending",
                                    case_id=case["id"] if case else None, message_id=message_id,
@@ -80,6 +83,7 @@ class SellerMail(Runtime):
             data = dict(case["data"], thread_root=message_id)
             self.store.update_case(case["id"], data=data)
             case["data"] = data
+        return message_id
 
     def _alert_quarantine(self, notice: Notice, reason: str, now: datetime) -> None:
         """Seller alerted once per layout (unrecognized) or per message (suspicious)."""

@@ -128,7 +128,6 @@ def check_imap(host: str, port: int, security: str, username: str, *,
         results.append(CheckResult("imap connect", False, scrub(f"{where}: {_describe_exc(exc)}")))
         return results
     try:
-        caps = sorted(c.decode() for c in client.capabilities())
         results.append(CheckResult("imap connect", True, f"{where}"))
         try:
             if token is not None:
@@ -277,13 +276,9 @@ def check_smtp(host: str, port: int, security: str, username: str | None = None,
 def _token_source(section: Any, now_fn: Callable[[], datetime]) -> Callable[[], str] | None:
     """A fresh-token callable if the section has `oauth2` configured (forward compatible: the
     settings may not have the field yet)."""
-    oauth = getattr(section, "oauth2", None)
-    if oauth is None:
-        return None
-    from bot.edges.oauth import TokenSource, provider_from_settings
+    from bot.edges.oauth import token_source_for
 
-    path, prov = provider_from_settings(oauth)
-    return TokenSource(path, prov, now_fn)
+    return token_source_for(section, now_fn)
 
 
 def _secret(section: Any, name: str) -> tuple[str | None, str | None]:

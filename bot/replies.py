@@ -6,6 +6,7 @@ seller gets one reply saying what was done.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,71 +62,118 @@ class ReplyFlow(Runtime):
             return f"refused-token-{why}"
         case = self.store.case_by_ref(good.case_ref) if good.case_ref != "GENERAL" else None
         results: list[dict[str, Any]] = []
-        deferred = False
-        if not notice.commands:
-            errors = list(notice.command_errors) or ["empty"]
-        else:
-            errors = list(notice.command_errors)
-        reply_meta = {"to": [sender], "in_reply_to": notice.message_id,
-                      "references": list(reply_refs)}
+        links: list[tuple[dict[str, Any], LinkRole]] = []
+        errors = list(notice.command_errors)
+        if not notice.commands and not errors:
+            errors = ["empty"]
+        touched: dict[int, dict[str, Any]] = {}
         for command in notice.commands:
-            outcome = self._apply_command(case, command, now, reply_meta, results)
-            deferred = deferred or outcome == "deferred"
+            targets, problem = self._targets(command, case, notice)
+            if problem:
+                results.append({"command": command.name, "ok": False, "text": problem})
+                continue
+            for target in targets:
+                if target is not None:
+                    touched[target["id"]] = target
+                link = self._apply_command(target, command, now, results)
+                if link is not None and target is not None:
+                    links.append((target, link))
+        for target in touched.values():
+            self.store.add_event(target["id"], now, "seller_reply",
+                                 source_message_id=notice.message_id, from_state=None,
+                                 to_state=None, reason="commands: " + ", ".join(
+                                     c.name for c in notice.commands))
         if case is not None:
             self.store.set_message_case(msg_row, case["id"])
-            self.store.add_event(case["id"], now, "seller_reply",
-                                 source_message_id=notice.message_id, from_state=case["state"],
-                                 to_state=None, reason="commands: " + ", ".join(
-                                     c.name for c in notice.commands) if notice.commands
-                                 else "no command")
-        if not deferred:
+        reply = {"to": [sender], "in_reply_to": notice.message_id,
+                 "references": list(reply_refs), "results": results, "errors": errors,
+                 "case_id": case["id"] if case else None}
+        for target, role in links:
+            self._queue_link(target, role, now, on_success="authorized", reply=reply,
+                             source=notice.message_id or "reply")
+        if not links:  # otherwise the answer waits for the links' outcome (_link_done)
             self._email_seller(case, "command_result", now,
                                effect_key=f"result:{notice.message_id}", to=[sender],
                                in_reply_to=notice.message_id, references=reply_refs,
                                extra={"results": results, "errors": errors})
         return "commands"
 
+    def _targets(self, command: Command, case: dict[str, Any] | None, notice: Notice
+                 ) -> tuple[list[dict[str, Any] | None], str | None]:
+        """The cases a command applies to: its own case, digest numbers, TOUT, or refs."""
+        if not command.targets or command.name in ("help", "status"):
+            return [case], None
+        numbering = self.store.digest_numbering(
+            [m for m in (notice.in_reply_to, *notice.references) if m])
+        refs: list[str] = []
+        for target in command.targets:
+            if target == "all":
+                if numbering is None:
+                    return [], "no_digest"
+                refs.extend(numbering[n] for n in sorted(numbering))
+            elif target.isdigit():
+                if numbering is None:
+                    return [], "no_digest"
+                if int(target) not in numbering:
+                    return [], "bad_number"
+                refs.append(numbering[int(target)])
+            else:
+                refs.append(target.upper())
+        cases = [self.store.case_by_ref(ref) for ref in dict.fromkeys(refs)]
+        if any(c is None for c in cases):
+            return [], "bad_number"
+        return list(cases), None
+
     def _apply_command(self, case: dict[str, Any] | None, command: Command, now: datetime,
-                       reply_meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
+                       results: list[dict[str, Any]]) -> LinkRole | None:
+        """Run one command on one case; returns the link to request, if any."""
+        start = len(results)
+        link = self._run_command(case, command, now, results)
+        if case is not None:
+            for entry in results[start:]:
+                entry.setdefault("ref", case["ref"])
+        return link
+
+    def _run_command(self, case: dict[str, Any] | None, command: Command, now: datetime,
+                     results: list[dict[str, Any]]) -> LinkRole | None:
         name = command.name
         if name == "help":
             results.append({"command": name, "ok": True, "text": "help"})
-            return "ok"
+            return None
         if name == "status":
             results.append({"command": name, "ok": True, "text": "status",
                             "cases": self.open_cases_summary(now)})
-            return "ok"
+            return None
         if case is None:
             results.append({"command": name, "ok": False, "text": "no_case"})
-            return "error"
+            return None
         state = CaseState(case["state"])
         if name == "authorize":
             if state != CaseState.RETURN_REQUESTED:
                 results.append({"command": name, "ok": False, "text": "not_pending",
                                 "state": str(state)})
-                return "error"
+                return None
             if not case["data"].get("links", {}).get("authorize"):
                 results.append({"command": name, "ok": False, "text": "no_link"})
-                return "error"
+                return None
             if self.settings.links.effective_mode == "notify":
                 results.append({"command": name, "ok": True, "text": "click",
                                 "url": case["data"]["links"]["authorize"]})
-                return "ok"
-            self._queue_link(case, LinkRole.AUTHORIZE, now, on_success="authorized",
-                             reply={**reply_meta, "results": results})
-            return "deferred"
+                return None
+            return LinkRole.AUTHORIZE
         if name == "close":
             url = case["data"].get("links", {}).get("close")
             if state != CaseState.RETURN_REQUESTED or not url:
                 results.append({"command": name, "ok": False, "text": "not_pending",
                                 "state": str(state)})
-                return "error"
+                return None
             results.append({"command": name, "ok": True, "text": "close_click", "url": url,
                             "reason": " ".join(command.args), "message": command.text})
-            return "ok"
+            return None
         if name in ("done", "ignore"):
             event = "done" if name == "done" else "no_response_needed"
-            return self._seller_transition(case, event, name, now, results)
+            self._seller_transition(case, event, name, now, results)
+            return None
         if name == "snooze":
             seconds = int(command.args[0]) if command.args else 3600
             deadline = parse_iso(case["deadline"])
@@ -136,7 +184,7 @@ class ReplyFlow(Runtime):
             self.store.add_reminder(case["id"], max(until, now), "snooze",
                                     len(self.store.reminders(case["id"])) + 1)
             results.append({"command": name, "ok": True, "text": "snoozed", "until": until})
-            return "ok"
+            return None
         results.append({"command": name, "ok": False, "text": "not_available"})
         return "error"
 
@@ -161,11 +209,12 @@ class ReplyFlow(Runtime):
 
     # ------------------------------------------------------------------ action links
     def _queue_link(self, case: dict[str, Any], role: LinkRole, now: datetime, *,
-                    on_success: str, reply: dict[str, Any] | None) -> None:
+                    on_success: str, reply: dict[str, Any] | None, source: str) -> None:
         url = case["data"].get("links", {}).get(str(role))
         if not url:
             return
-        self.store.enqueue(kind="http", effect_key=f"link:{case['ref']}:{role}", now=now,
+        self.store.enqueue(kind="http", effect_key=f"link:{case['ref']}:{role}:{source}",
+                           now=now,
                            case_id=case["id"], payload={"url": url, "role": str(role),
                                                         "on_success": on_success,
                                                         "reply": reply})
@@ -180,23 +229,31 @@ class ReplyFlow(Runtime):
         self.store.add_event(case["id"], now, "link_followed" if ok else "link_failed",
                              source_message_id=None, from_state=case["state"], to_state=None,
                              reason=f"{payload['role']} {payload['url']}", data=detail)
-        results = list((payload.get("reply") or {}).get("results") or [])
         entry = {"command": "authorize" if payload["role"] == "authorize" else payload["role"],
-                 "ok": ok, "text": "link_ok" if ok else "link_failed",
+                 "ok": ok, "text": "link_ok" if ok else "link_failed", "ref": case["ref"],
                  "url": payload["url"], "detail": detail.get("error") or detail.get("status")}
         if ok:
             self._seller_transition(case, payload["on_success"], entry["command"], now, [])
             case = self.store.case(case["id"])
-        results.append(entry)
+        self.store.mark_effect(effect["id"], "done" if ok else "failed", now,
+                               response={**detail, "entry": entry})
         reply = payload.get("reply")
-        if reply:
-            self._email_seller(case, "command_result", now,
-                               effect_key=f"result:{reply['in_reply_to']}", to=reply["to"],
-                               in_reply_to=reply["in_reply_to"],
-                               references=tuple(reply["references"]),
-                               extra={"results": results, "errors": []})
-        else:
+        if not reply:
             self._email_seller(case, "auto_action", now,
-                               effect_key=f"auto-result:{effect['id']}",
-                               extra={"results": results})
-
+                               effect_key=f"auto-result:{effect['id']}", extra={"results": [entry]})
+            return
+        group = self.store.effects_for_reply(reply["in_reply_to"])
+        if any(e["status"] in ("pending", "retrying", "inflight") for e in group):
+            return  # one answer per reply: wait for the other links of the same reply
+        results = list(reply["results"])
+        for other in group:
+            response = json.loads(other["response"] or "{}")
+            results.append(response.get("entry") or {
+                "command": other["payload"]["role"], "ok": False, "text": "link_failed",
+                "url": other["payload"]["url"], "detail": other["status"]})
+        thread_case = self.store.case(reply["case_id"]) if reply.get("case_id") else None
+        self._email_seller(thread_case, "command_result", now,
+                           effect_key=f"result:{reply['in_reply_to']}", to=reply["to"],
+                           in_reply_to=reply["in_reply_to"],
+                           references=tuple(reply["references"]),
+                           extra={"results": results, "errors": reply.get("errors", [])})

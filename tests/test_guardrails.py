@@ -4,37 +4,41 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.guardrails import MAX_ATTACHMENT_BYTES, check_buyer_message, is_amazon_host
+from bot.core.guardrails import (
+    MAX_ATTACHMENT_BYTES,
+    check_buyer_message,
+    is_amazon_host,
+)
 
 ORDER = "405-1234567-7654321"
 
 #: (id, text, expected violation codes — empty: the message may be sent)
 CASES: list[tuple[str, str, set[str]]] = [
     # clean messages, one per language, with what sellers legitimately write
-    ("fr-clean", f"Bonjour Marie,\nVotre commande {ORDER} est partie hier avec Colissimo, numéro "
+    ("fr-clean", (f"Bonjour Marie,\nVotre commande {ORDER} est partie hier avec Colissimo, numéro "
      "de suivi 6A12345678901. Le livreur a laissé un avis de passage : le colis vous attend au "
-     "bureau de poste. À mon avis il sera disponible demain.\nCordialement,\nBoutique Durand",
+     "bureau de poste. À mon avis il sera disponible demain.\nCordialement,\nBoutique Durand"),
      set()),
-    ("fr-clean-return", "Votre retour est autorisé. RMA : DZ3sN8V4RRMA. Adresse de retour : "
+    ("fr-clean-return", ("Votre retour est autorisé. RMA : DZ3sN8V4RRMA. Adresse de retour : "
      "Boutique Durand, 12 rue des Lilas, 69003 Lyon, France. Envoi en lettre recommandée avec "
-     "avis de réception conseillé. Montant remboursé : 119,00 € le 20/11/2026.", set()),
-    ("fr-clean-credit", "Nous pouvons vous accorder une réduction partielle de 10 € ou un avoir, "
-     "et vous gardez l'article. Merci pour votre retour et votre patience.", set()),
-    ("en-clean", f"Hello, order {ORDER} was shipped with UPS, tracking number 1Z999AA10123456784. "
-     "Thank you for your feedback, we will review your request and refund 29.99 EUR today.",
+     "avis de réception conseillé. Montant remboursé : 119,00 € le 20/11/2026."), set()),
+    ("fr-clean-credit", ("Nous pouvons vous accorder une réduction partielle de 10 € ou un avoir, "
+     "et vous gardez l'article. Merci pour votre retour et votre patience."), set()),
+    ("en-clean", (f"Hello, order {ORDER} was shipped with UPS, tracking number 1Z999AA10123456784. "
+     "Thank you for your feedback, we will review your request and refund 29.99 EUR today."),
      set()),
-    ("en-clean-amazon-link", "You can print the label here: https://www.amazon.co.uk/gp/css/"
-     "returns/homepage.html?orderId=405-1234567-7654321 or on sellercentral.amazon.fr", set()),
-    ("de-clean", "Guten Tag, Ihre Bestellung wurde mit DHL versandt, Sendungsnummer "
+    ("en-clean-amazon-link", ("You can print the label here: https://www.amazon.co.uk/gp/css/"
+     "returns/homepage.html?orderId=405-1234567-7654321 or on sellercentral.amazon.fr"), set()),
+    ("de-clean", ("Guten Tag, Ihre Bestellung wurde mit DHL versandt, Sendungsnummer "
      "00340434161094042557. Nach Bewertung des Zustands erstatten wir Ihnen den Betrag als "
-     "Gutschrift. Mit freundlichen Grüßen", set()),
-    ("it-clean", "Buongiorno, il suo ordine è stato spedito con BRT, numero di tracciamento "
-     "0123456789012. La rimborseremo entro 2 giorni. Cordiali saluti", set()),
-    ("es-clean", "Hola: su pedido se envió con SEUR, número de seguimiento 0612345678. Tras la "
-     "valoración del estado del producto, le reembolsaremos 45,50 €. Atentamente", set()),
+     "Gutschrift. Mit freundlichen Grüßen"), set()),
+    ("it-clean", ("Buongiorno, il suo ordine è stato spedito con BRT, numero di tracciamento "
+     "0123456789012. La rimborseremo entro 2 giorni. Cordiali saluti"), set()),
+    ("es-clean", ("Hola: su pedido se envió con SEUR, número de seguimiento 0612345678. Tras la "
+     "valoración del estado del producto, le reembolsaremos 45,50 €. Atentamente"), set()),
     ("clean-relay-address", "Vous pouvez répondre à abc123xyz@marketplace.amazon.fr.", set()),
-    ("clean-dates-and-times", "Livraison prévue le 23.11.2026 entre 10:14 et 12:00, "
-     "colis 2 sur 3, poids 1.250 kg, réf. article LAMP-01.", set()),
+    ("clean-dates-and-times", ("Livraison prévue le 23.11.2026 entre 10:14 et 12:00, "
+     "colis 2 sur 3, poids 1.250 kg, réf. article LAMP-01."), set()),
     ("clean-sentence-without-space", "Le colis est arrivé.De plus il était abîmé.", set()),
     # links
     ("link-https", "Voir la notice sur https://monsite.fr/notice.pdf", {"link"}),

@@ -32,7 +32,7 @@ from bot.daemon import InstanceLock
 from bot.edges import oauth
 from bot.edges.metrics import MetricsServer
 from bot.edges.oauth import OAuthError, OAuthToken
-from bot.edges.store import Store
+from bot.edges.store import MIGRATIONS, Store
 from bot.ops import check_connections, check_imap, check_smtp, doctor, render_checks
 from bot.sandbox import SmtpSink, free_port
 
@@ -171,7 +171,7 @@ def test_doctor_reports_state_and_lock(tmp_path: Path, dovecot: Any, smtp_sink: 
     assert checks["database"].ok, checks["database"].detail
     assert "journal_mode=wal" in checks["database"].detail
     assert "quick_check ok" in checks["database"].detail
-    assert checks["migrations"].detail.startswith("1 applied")
+    assert checks["migrations"].detail == f"{len(MIGRATIONS)} applied"
     assert "UIDVALIDITY 7, last UID 42" in checks["sync INBOX"].detail
     assert "(5 min ago)" in checks["sync INBOX"].detail
     assert checks["sync Amazon"].warning and "never synced" in checks["sync Amazon"].detail

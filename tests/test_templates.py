@@ -23,7 +23,7 @@ XSS = '<script>alert(1)</script> "& co'
 INJECT = "Great product\r\nBcc: evil@example.com\r\n\r\nhello"
 HAND_WRITTEN_HTML = ("new_case", "reminder", "command_result")
 CASE_TEMPLATES = ("new_case", "reminder", "missed")
-MAILBOX_WIDE = ("catch_up",)  # about several cases at once: no single ref in the subject
+MAILBOX_WIDE = ("catch_up", "digest")  # about several cases at once: no single ref in the subject
 
 ITEM = {"title": "Lampe de bureau LED <Pro> & co", "asin": "B0ABCDEF12", "sku": "LAMP-01",
         "qty": 2, "price": {"value": 39.9, "currency": "EUR"}}
@@ -99,6 +99,48 @@ def _results() -> list[dict[str, Any]]:
     ]
 
 
+def _digests() -> list[dict[str, Any]]:
+    """`digest` as bot.digest.Digest.to_context() gives it: full, and empty."""
+    def row(number: int, ref: str, kind: str, state: str, awaiting: str, hours: float,
+            order_id: str | None) -> dict[str, Any]:
+        deadline = NOW + timedelta(hours=hours)
+        return {"number": number, "ref": ref, "kind": kind, "state": state,
+                "order_id": order_id, "marketplace": "amazon.fr", "deadline": deadline,
+                "overdue": hours <= 0, "awaiting": awaiting, "minutes_left": int(hours * 60),
+                "time_left": {loc: f"{hours} h" for loc in LOCALES}, "title": XSS,
+                "amount": None, "uncertain": False}
+    open_cases = [
+        row(1, "C-2026-0007", "claim", "claim_granted", "appeal", -3, XSS),
+        row(2, "M-2026-0042", "message", "message_awaiting_reply", "reply_buyer", 21, None),
+        row(3, "R-2026-0101", "return", "return_requested", "decide_return", 73.25,
+            "405-1234567-7654321"),
+        row(4, "C-2026-0008", "claim", "claim_info_requested", "answer_claim", 90, "405-1"),
+    ]
+    at = NOW - timedelta(hours=2)
+    base = {"at": at, "ref": "R-2026-0101", "order_id": "405-1234567-7654321",
+            "case_kind": "return", "from_state": None, "to_state": None, "command": None,
+            "role": None, "ok": True}
+    done = [
+        {**base, "what": "opened", "to_state": "return_requested"},
+        {**base, "what": "transition", "from_state": "claim_filed", "to_state": "claim_granted",
+         "order_id": XSS},
+        {**base, "what": "link", "role": "authorize", "to_state": "return_authorized"},
+        {**base, "what": "link", "role": "close", "ok": False},
+        {**base, "what": "reminder", "order_id": None},
+        {**base, "what": "missed_alert"},
+        {**base, "what": "command", "command": "done", "from_state": "return_authorized",
+         "to_state": "return_closed"},
+    ]
+    return [
+        {"open_cases": open_cases, "done_last_24h": done, "claims_this_month": 3,
+         "debited_this_month": [{"currency": "EUR", "value": 129.5, "claims": 2},
+                                {"currency": "GBP", "value": 12.0, "claims": 1}],
+         "numbering": {c["number"]: c["ref"] for c in open_cases}},
+        {"open_cases": [], "done_last_24h": [], "claims_this_month": 0,
+         "debited_this_month": [], "numbering": {}},
+    ]
+
+
 def _context(lang: str, case: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "seller_name": "Boutique <Durand> & Fils", "bot_name": "SellerBot", "tag": "SB",
@@ -115,6 +157,8 @@ def _context(lang: str, case: dict[str, Any] | None, **extra: Any) -> dict[str, 
 def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
     """Every context the service can build for template `name` (see BotService)."""
     cases = _cases()
+    if name == "digest":
+        return [_context(lang, None, digest=d) for d in _digests()]
     if name == "alert":
         return [_context(lang, None, reason=r, alert_kind=k, alert_subject=XSS,
                          alert_from="no-reply@amazon.fr")

@@ -279,19 +279,19 @@ _T: dict[str, dict[str, str]] = {
 _CATEGORIES: list[tuple[str, re.Pattern[str]]] = [
     ("return", re.compile(
         r"return|retour|r[üu]cksend|reso\b|resi\b|devoluci|refund not|remboursement non|"
-        r"erstattung|rimborso|reembolso", re.I)),
+        r"erstattung|rimborso|reembolso", re.IGNORECASE)),
     ("not_received", re.compile(
         r"not (?:been )?received|never (?:arrived|received)|not delivered|undelivered|"
         r"non re[çc]u|pas re[çc]u|jamais re[çc]u|non livr|pas [ée]t[ée] livr|"
         r"nicht (?:erhalten|angekommen|geliefert|zugestellt)|"
         r"non (?:ricevuto|consegnat|arrivat)|mai arrivat|"
-        r"no (?:recibido|entregado|ha llegado|lleg[óo])|item_not_received|inr", re.I)),
+        r"no (?:recibido|entregado|ha llegado|lleg[óo])|item_not_received|inr", re.IGNORECASE)),
     ("not_as_described", re.compile(
         r"not as described|different|damaged|defect|broken|wrong|counterfeit|"
         r"non conforme|ne correspond|endommag|ab[iî]m|d[ée]fectu|cass|mauvais|contrefa|"
         r"beschädigt|besch[aä]digt|defekt|falsch|entspricht nicht|"
         r"danneggiat|difettos|rott|sbagliat|non corrisponde|"
-        r"dañad|defectuos|rot[oa]|equivocad|no coincide|no corresponde|snad", re.I)),
+        r"dañad|defectuos|rot[oa]|equivocad|no coincide|no corresponde|snad", re.IGNORECASE)),
 ]
 
 
@@ -312,7 +312,7 @@ def _as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
+        return datetime.fromisoformat(str(value)).date()
     except ValueError:
         return None
 
@@ -554,7 +554,7 @@ def _compose(f: _Facts, lang: str, now: datetime, *, appeal: bool,
         decided = f.decided_at
         if isinstance(decided, str):
             try:
-                decided = datetime.fromisoformat(decided.replace("Z", "+00:00"))
+                decided = datetime.fromisoformat(decided)
             except ValueError:
                 decided = None
         if isinstance(decided, datetime):

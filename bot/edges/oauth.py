@@ -63,6 +63,7 @@ __all__ = [
     "refresh",
     "save_token",
     "smtp_authenticate_xoauth2",
+    "token_source_for",
     "xoauth2_string",
 ]
 
@@ -407,6 +408,19 @@ class TokenSource:
 
     def __repr__(self) -> str:
         return f"TokenSource({str(self.path)!r}, {self.provider!r})"
+
+
+def token_source_for(section: Any, now_fn: Callable[[], datetime] | None = None
+                     ) -> TokenSource | None:
+    """A TokenSource for an imap/smtp settings section with `oauth2` set, else None.
+
+    The clock defaults to the wall clock on purpose: token expiry is real time, also when
+    the rest of sellerbot runs on a FixedClock (tests, demo)."""
+    oauth2 = getattr(section, "oauth2", None)
+    if oauth2 is None:
+        return None
+    path, prov = provider_from_settings(oauth2)
+    return TokenSource(path, prov, now_fn) if now_fn else TokenSource(path, prov)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -74,8 +74,17 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
                          "updated_at": str}, pk="order_id")
 
 
+def _m002_digests(db: sqlite_utils.Database) -> None:
+    """The numbering each daily digest showed: `AUTORISER 1 3` in a reply to a digest
+    refers to that digest's numbers (found by the reply's In-Reply-To/References)."""
+    db["digests"].create({"message_id": str, "local_date": str, "created_at": str,
+                          "numbering": str}, pk="message_id")
+    db["digests"].create_index(["local_date"], unique=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
+    ("002_digests", _m002_digests),
 ]
 
 
@@ -321,8 +330,35 @@ class Store:
             [iso(since), f'%"to": ["{to_addr}"]%']).fetchone()
         return int(row[0])
 
+    def effects_for_reply(self, in_reply_to: str) -> list[dict[str, Any]]:
+        """The link requests one seller reply asked for (answered together, once)."""
+        rows = self.db.execute(
+            "select * from outbox where kind = 'http' and "
+            "json_extract(payload, '$.reply.in_reply_to') = ? order by id", [in_reply_to])
+        cols = [c[0] for c in rows.description]
+        return [{**dict(zip(cols, r)), "payload": json.loads(r[cols.index("payload")])}
+                for r in rows.fetchall()]
+
     def inflight_effects(self) -> list[dict[str, Any]]:
         return self.effects(("inflight",))
+
+    # -- digests --------------------------------------------------------------------------
+    def save_digest(self, message_id: str, local_date: str, numbering: dict[int, str],
+                    now: datetime) -> None:
+        self.db.execute("insert or ignore into digests(message_id, local_date, created_at, "
+                        "numbering) values (?, ?, ?, ?)",
+                        [message_id, local_date, iso(now),
+                         json.dumps({str(k): v for k, v in numbering.items()})])
+
+    def digest_numbering(self, message_ids: list[str]) -> dict[int, str] | None:
+        """{number: case ref} of the digest one of `message_ids` names (a reply's
+        In-Reply-To, then References), or None when the reply answers no digest."""
+        for mid in message_ids:
+            row = self.db.execute("select numbering from digests where message_id = ?",
+                                  [mid]).fetchone()
+            if row:
+                return {int(k): v for k, v in json.loads(row[0]).items()}
+        return None
 
     # -- orders ---------------------------------------------------------------------------
     def upsert_order(self, order_id: str, marketplace: str | None, data: dict[str, Any],

@@ -59,7 +59,8 @@ class Ctx:
     @property
     def raw_links(self) -> list[RawLink]:
         if self._links is None:
-            if self.bodies.html and self.tree is not None:
+            if self.bodies.html and not (self.prefer_plain and self.bodies.plain) and \
+                    self.tree is not None:
                 self._links = html_links(self.tree)
             else:
                 self._links = plain_links(self.text)

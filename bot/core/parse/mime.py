@@ -55,7 +55,29 @@ def _decode_header_value(value: object) -> str:
     if _SURROGATE.search(text):  # surrogate-escaped raw 8-bit
         raw = text.encode("utf-8", "surrogateescape")
         text = decode_bytes(raw, None)
+    if _C1.search(text):
+        text = fix_c1(text)
     return _WS.sub(" ", text).strip()
+
+
+# C1 controls never occur in real text: they are windows-1252 bytes (’ € … œ) decoded under an
+# iso-8859-1 label (mail clients label cp1252 as latin-1; WHATWG maps the label to cp1252).
+_C1 = re.compile("[\x80-\x9f]")
+_LATIN1_LABELS = frozenset({"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1",
+                            "iso-ir-100", "cp819", "ibm819", "us-ascii", "ascii",
+                            "iso-8859-15", "iso8859-15", "latin-9"})
+
+
+def _c1_char(m: re.Match[str]) -> str:
+    try:
+        return bytes([ord(m.group(0))]).decode("cp1252")
+    except UnicodeDecodeError:
+        return m.group(0)
+
+
+def fix_c1(text: str) -> str:
+    """Map C1 control characters back to the windows-1252 characters they stand for."""
+    return _C1.sub(_c1_char, text)
 
 
 def _first_headers(msg: Message) -> dict[str, object]:
@@ -149,6 +171,11 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         pass
     if charset:
         cs = charset.strip().strip('"').lower()
+        if cs in _LATIN1_LABELS:
+            try:
+                return data.decode("cp1252")
+            except UnicodeDecodeError:
+                return fix_c1(data.decode("latin-1"))
         if cs not in ("utf-8", "utf8", "us-ascii", "ascii"):
             try:
                 return data.decode(cs)
@@ -413,30 +440,49 @@ def parse_date_header(value: str, default_tz: str) -> datetime | None:
 _AT_WORDS = re.compile(r"\s(?:at|à|um|alle|a las|a les)\s", re.I)
 
 
+_AMPM = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp])\.?\s*[Mm]\.?(?![a-z])")
+_OFFSET = re.compile(r"\b(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b", re.I)
+_TIME_FULL = re.compile(r"(?<![\d:])(\d{1,2})[:h](\d{2})(?::(\d{2}))?(?![\d])")
+
+
 def parse_loose_datetime(value: str, local_tz: str) -> datetime | None:
-    """Dates from forwarded headers: RFC 5322 or localized ('samedi 21 novembre 2026 10:14')."""
+    """Dates from forwarded headers: RFC 5322 or localized ('samedi 21 novembre 2026 10:14',
+    Gmail 'Sat, Nov 21, 2026 at 3:05 PM', Apple Mail '21 novembre 2026 à 12:05:44 UTC+1')."""
     value = value.strip()
     cleaned = _AT_WORDS.sub(" ", value)
-    try:
-        dt = parsedate_to_datetime(cleaned)
-        if dt is not None:
-            if dt.tzinfo is None:
-                dt = dt.replace(tzinfo=ZoneInfo(local_tz))
-            return dt.astimezone(ZoneInfo(local_tz))
-    except (TypeError, ValueError, IndexError, OverflowError):
-        pass
+    if not _AMPM.search(cleaned):  # parsedate ignores AM/PM: 3:05 PM would become 03:05
+        try:
+            dt = parsedate_to_datetime(cleaned)
+            if dt is not None:
+                if dt.tzinfo is None:
+                    dt = dt.replace(tzinfo=ZoneInfo(local_tz))
+                return dt.astimezone(ZoneInfo(local_tz))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            pass
     ymd = find_date(cleaned)
     if not ymd:
         return None
-    tm = _TIME.search(cleaned[-12:]) or _TIME.search(cleaned)
     hh = mm = ss = 0
-    if tm:
-        hh, mm, ss = int(tm[1]), int(tm[2]), int(tm[3] or 0)
-        if re.search(r"\bPM\b", cleaned, re.I) and hh < 12:
+    ap = _AMPM.search(cleaned)
+    if ap:
+        hh, mm, ss = int(ap[1]), int(ap[2]), int(ap[3] or 0)
+        if ap[4].lower() == "p" and hh < 12:
             hh += 12
+        elif ap[4].lower() == "a" and hh == 12:
+            hh = 0
+    else:
+        times = list(_TIME_FULL.finditer(cleaned))
+        if times:
+            tm = times[-1]
+            hh, mm, ss = int(tm[1]), int(tm[2]), int(tm[3] or 0)
     try:
+        off = _OFFSET.search(cleaned)
+        if off:
+            delta = timedelta(hours=int(off[2]), minutes=int(off[3] or 0))
+            tz = timezone(delta if off[1] == "+" else -delta)
+            return datetime(*ymd, hh, mm, ss, tzinfo=tz).astimezone(ZoneInfo(local_tz))
         return datetime(*ymd, hh, mm, ss, tzinfo=ZoneInfo(local_tz))
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
 
 

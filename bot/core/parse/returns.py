@@ -13,16 +13,23 @@ from .context import Ctx
 from .fastre import FoldRx
 from .mime import find_money
 
-TITLE = rx(r"^(?:article(?: de la commande| command[ée])?|order item|item|product|"
-           r"bestellter artikel|artikel|articolo(?: dell'ordine| ordinato)?|"
-           r"articulo(?: del pedido)?|producto)$")
-QTY = rx(r"^(?:quantite(?: retournee)?|(?:return )?quantity|(?:rucksende)?menge|anzahl|"
-         r"quantita(?: (?:restituita|reso|da restituire))?|cantidad(?: devuelta| a devolver)?)$")
-REASON = rx(r"^(?:motif|raison|reason|return reason|(?:rucksende|ruckgabe)?grund|motivo)"
-            r"(?: du retour| de retour| del reso| de (?:la )?devolucion)?$")
-COMMENT = rx(r"comment|kommentar|commento|comentario")
+# Label tables (folded: lower case, no accents). One alternation per language family of
+# wordings; extend here when Amazon changes a label.
+TITLE = rx(r"^(?:article(?: de la commande| command[ée])?|order item|item(?: name)?|product(?: name)?|"
+           r"titre|bestellter artikel|artikel(?:bezeichnung|name)?|titel|"
+           r"articolo(?: dell'ordine| ordinato)?|titolo|articulo(?: del pedido)?|producto|"
+           r"nombre del producto)$")
+QTY = rx(r"quantit|quantity|\bqty\b|menge|anzahl|cantidad|aantal")
+REASON = rx(r"^(?:motif|raison|reason|(?:return|refund|cancellation) reason|"
+            r"(?:rucksende|ruckgabe|storno|stornierungs|erstattungs)?grund|motivo)\b")
+CANCEL_REASON = rx(r"^(?:motif (?:de l'|d')annulation|reason for cancell?ation|"
+                   r"cancell?ation reason|stornierungsgrund|grund der stornierung|"
+                   r"motivo (?:della|dell')(?:cancellazione|annullamento)|"
+                   r"motivo de (?:la )?cancelacion)")
+COMMENT = rx(r"comment|kommentar|commento|comentario|opmerking")
 ASIN = rx(r"^asin$")
 SKU = rx(r"^(?:sku|msku|seller sku|referencia|ref\.? vendeur)$")
+PRICE = rx(r"^(?:prix|price|preis|prezzo|precio|prijs|item price|unit price|montant)")
 RMA = rx(r"\brma\b|numero d'autorisation|authori[sz]ation number|genehmigungsnummer|"
          r"numero di autorizzazione|numero de autorizacion")
 RRID = rx(r"return request id|identifiant de (?:la )?demande|id de la demande|"
@@ -33,8 +40,11 @@ AUTH = rx(r"^(?:autorisation|authori[sz]ation|genehmigung|autorizzazione|autoriz
 CARRIER = rx(r"transporteur|carrier|versand(?:dienst|unternehmen)|spediteur|corriere|transportista")
 TRACKING = rx(r"numero de suivi|tracking|sendungsnummer|sendungsverfolgung|tracciamento|"
               r"tracking number|numero di (?:tracking|spedizione)|(?:numero de )?seguimiento")
+REFUND_TOTAL = rx(r"total|montant (?:du |total du )?rembours|refund(?:ed)? amount|amount refunded|"
+                  r"erstattungsbetrag|erstatteter betrag|importo (?:del )?rimborso|importo rimborsato|"
+                  r"importe (?:del )?reembolso|importe reembolsado")
 
-_AUTO = re.compile(r"automati|automatic", re.I)
+_AUTO = re.compile(r"automati|automatic|automatisch|automaticamente|automaticamente", re.I)
 _CLOSED_BY_BUYER = re.compile(
     r"annul[ée] sa demande de retour|demande de retour annul[ée]e|annul[ée]e? par l.acheteur|"
     r"(?:buyer|customer) (?:has )?(?:cancell?ed|withdrawn|closed) (?:the|their|his|her) return|"
@@ -49,7 +59,104 @@ _ASIN_INLINE = re.compile(r"\bASIN\s*:?\s*([A-Z0-9]{10})\b")
 _SKU_INLINE = re.compile(r"\bSKU\s*:\s*(\S+)")
 _QTY_INLINE = re.compile(r"(?:menge|quantit[éyàa]|cantidad)\s*:\s*(\d+)", re.I)
 _OUT_POLICY = re.compile(r"hors|outside|out of|au[ßs]erhalb|fuori|fuera|ausgenommen|exempt|"
-                         r"exclu|esclus|exclu[ií]d", re.I)
+                         r"exclu|esclus|exclu[ií]d|\bnon\b|\bnot\b|\bnicht\b|\bno\b|\bniet\b|"
+                         r"\bpas\b|\bkein", re.I)
+# Policy stated in a sentence of the older plain layouts ("This request is outside Amazon's
+# return policy", "ne relève pas de la politique de retour d'Amazon").
+_OUT_POLICY_SENTENCE = FoldRx(
+    r"outside (?:of )?(?:amazon's |the )?return policy|not (?:covered by|eligible under) "
+    r"(?:amazon's |the )?return policy|ne rel[eè]ve pas de la politique de retour|"
+    r"hors (?:de la )?politique de retour|au[ßs]erhalb (?:der )?(?:r[üu]ckgaberichtlinie|"
+    r"r[üu]ckgabebedingungen)|fuori dalla politica di reso|non (?:rientra|[èe] conforme)"
+    r"[^.]{0,30}politica di reso|fuera de la pol[ií]tica de devoluci")
+# Buyer closed/cancelled the request: a sentence with an actor, a past cancel verb and the
+# return noun, in any order (Amazon rewords this one often).
+_ACTOR = r"(?:buyer|customer|acheteur|client|k[äa]ufer|kunde|kundin|cliente|acquirente|comprador)"
+_CANCELLED = (r"(?:cancell?ed|withdrawn|withdrew|closed|annul[ée]e?|retir[ée]e?|storniert|"
+              r"zur[üu]ckgezogen|annullat[oa]|ritirat[oa]|cancelad[oa]|retirad[oa]|anulad[oa])")
+_RETURN_NOUN = (r"(?:return|retour|r[üu]cksend|r[üu]ckgabe|\breso\b|devoluci[óo]n)")
+
+
+_ACTOR_RX = re.compile(_ACTOR, re.I)
+_CANCELLED_RX = re.compile(r"\b" + _CANCELLED + r"\b", re.I)
+_RETURN_NOUN_RX = re.compile(_RETURN_NOUN, re.I)
+_BY_ACTOR = re.compile(r"\b(?:by|par|vom|von|dal|dall'|por|de la part)\s+(?:the |l'|le |la |el |dem |der )?"
+                       + _ACTOR, re.I)
+_CONDITIONAL = re.compile(r"\b(?:if|si|s'il|wenn|falls|se|cuando|qualora)\b", re.I)
+_SENTENCE = re.compile(r"[^.!?\n]+")
+
+
+def _closed_by_buyer(text: str) -> bool:
+    """A sentence saying the buyer cancelled/closed/withdrew the return (any word order)."""
+    for m in _SENTENCE.finditer(text):
+        sent = m.group(0)
+        if len(sent) < 12 or not _CANCELLED_RX.search(sent):
+            continue
+        a, v = _ACTOR_RX.search(sent), _CANCELLED_RX.search(sent)
+        if a is None or not _RETURN_NOUN_RX.search(sent) or _CONDITIONAL.search(sent):
+            continue
+        if a.start() < v.start() or _BY_ACTOR.search(sent):
+            return True
+    return False
+
+
+def _cell_text(node) -> str:  # noqa: ANN001 - selectolax node
+    """Cell text with its own line breaks (<br>, <p>) kept, other whitespace collapsed."""
+    raw = node.text(strip=False)
+    lines = [" ".join(line.split()) for line in raw.split("\n")]
+    return "\n".join(line for line in lines if line).strip(" |")
+
+
+_COLUMNS = (("asin", ASIN), ("sku", SKU), ("qty", QTY), ("comment", COMMENT), ("reason", REASON),
+            ("title", TITLE), ("price", PRICE))
+
+
+def _columns(heads: list[str]) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    for i, h in enumerate(heads):
+        for key, pat in _COLUMNS:
+            if key not in cols and pat.search(h):
+                cols[key] = i
+                break
+    return cols
+
+
+def _row_item(cols: dict[str, int], cells: list[str]) -> tuple[Item, str | None, str | None]:
+    def cell(key: str) -> str | None:
+        i = cols.get(key)
+        return clean_value(cells[i]) if i is not None and i < len(cells) else None
+    price = cell("price")
+    return (Item(title=cell("title"), asin=cell("asin"), sku=cell("sku"), qty=_int(cell("qty")),
+                 price=find_money(price) if price else None), cell("reason"), cell("comment"))
+
+
+def _pipe_items(text: str) -> tuple[list[Item], list[tuple[str | None, str | None]]]:
+    """Plain-text tables: a 'Order Item | ASIN | SKU | ...' header line, one line per row."""
+    if "|" not in text:
+        return [], []
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.count("|") < 2:
+            continue
+        heads = [fold(c.strip()) for c in line.strip().strip("|").split("|")]
+        cols = _columns(heads)
+        if "title" not in cols and "asin" not in cols or len(cols) < 3:
+            continue
+        items, extra = [], []
+        for row in lines[i + 1:]:
+            if row.count("|") < 2:
+                if row.strip():
+                    break
+                if items:
+                    break
+                continue
+            cells = [c.strip() for c in row.strip().strip("|").split("|")]
+            it, reason, comment = _row_item(cols, cells)
+            items.append(it)
+            extra.append((reason, comment))
+        if items:
+            return items, extra
+    return [], []
 
 
 def _int(v: str | None) -> int | None:
@@ -71,14 +178,8 @@ def _table_items(ctx: Ctx) -> tuple[list[Item], list[tuple[str | None, str | Non
         ths = [c for c in header_tr.iter() if c.tag in ("th", "td")]
         if len(ths) < 2:
             continue
-        heads = [fold(th.text(strip=True).strip(" |")) for th in ths]
-        cols: dict[str, int] = {}
-        for i, h in enumerate(heads):
-            for key, pat in (("asin", ASIN), ("sku", SKU), ("qty", QTY), ("reason", REASON),
-                             ("comment", COMMENT), ("title", TITLE)):
-                if key not in cols and pat.search(h):
-                    cols[key] = i
-                    break
+        heads = [fold(_cell_text(th)) for th in ths]
+        cols = _columns(heads)
         if "title" not in cols and "asin" not in cols:
             continue
         container = header_tr.parent
@@ -86,16 +187,12 @@ def _table_items(ctx: Ctx) -> tuple[list[Item], list[tuple[str | None, str | Non
         for tr in (container.iter() if container is not None else ()):
             if tr.tag != "tr" or tr.mem_id == header_tr.mem_id:
                 continue
-            cells = [c.text(strip=True) for c in tr.iter() if c.tag in ("td", "th")]
+            cells = [_cell_text(c) for c in tr.iter() if c.tag in ("td", "th")]
             if not cells:
                 continue
-
-            def cell(key: str, cells: list[str] = cells) -> str | None:
-                i = cols.get(key)
-                return clean_value(cells[i]) if i is not None and i < len(cells) else None
-            items.append(Item(title=cell("title"), asin=cell("asin"), sku=cell("sku"),
-                              qty=_int(cell("qty"))))
-            extra.append((cell("reason"), cell("comment")))
+            it, reason, comment = _row_item(cols, cells)
+            items.append(it)
+            extra.append((reason, comment))
         if items:
             return items, extra
     return [], []
@@ -149,6 +246,8 @@ def parse_return(ctx: Ctx, n: Notice) -> None:
     f = ctx.fields
     n.order_id = find_order_id(ctx.subject, ctx.text)
     items, extra = _table_items(ctx)
+    if not items:
+        items, extra = _pipe_items(ctx.text)
     reason = comment = None
     if items:
         reason, comment = extra[0]
@@ -168,9 +267,11 @@ def parse_return(ctx: Ctx, n: Notice) -> None:
     if carrier or number:
         n.tracking = {"carrier": clean_value(carrier) or "", "number": clean_value(number) or ""}
     head = ctx.subject + "\n" + ctx.text[:700]
-    if _CLOSED_BY_BUYER.search(head):
+    if policy is None and _OUT_POLICY_SENTENCE.search(ctx.text[:1200]):
+        n.policy_status = "out_of_policy"
+    if _CLOSED_BY_BUYER.search(head) or _closed_by_buyer(head):
         n.kind = Kind.RETURN_CLOSED_BY_BUYER
-    elif n.authorization_status and _AUTO.search(n.authorization_status):
+    elif n.authorization_status and _AUTO.search(fold(n.authorization_status)):
         n.kind = Kind.RETURN_AUTHORIZED
     else:
         n.kind = Kind.RETURN_REQUEST
@@ -180,7 +281,9 @@ def parse_return(ctx: Ctx, n: Notice) -> None:
 def parse_refund(ctx: Ctx, n: Notice) -> None:
     n.kind = Kind.REFUND_ISSUED
     n.order_id = find_order_id(ctx.subject, ctx.text)
-    n.amount = find_money(ctx.text) or find_money(ctx.subject)
+    total = field(ctx.fields, REFUND_TOTAL)
+    n.amount = (find_money(total) if total else None) or find_money(ctx.text) or \
+        find_money(ctx.subject)
     items, _ = _table_items(ctx)
     n.items = items or _text_items(ctx)
     n.reason = clean_value(field(ctx.fields, REASON))
@@ -193,5 +296,6 @@ def parse_cancellation(ctx: Ctx, n: Notice) -> None:
     n.order_id = find_order_id(ctx.subject, ctx.text)
     items, _ = _table_items(ctx)
     n.items = items or _text_items(ctx)
-    n.reason = clean_value(field(ctx.fields, REASON))
+    n.reason = clean_value(field(ctx.fields, CANCEL_REASON, REASON))
+    n.reason_normalized = normalize_reason(n.reason)
     n.layout = "cancellation_request"
