@@ -229,11 +229,69 @@ def calendar(config: str, alarms: tuple[float, ...]) -> None:
 
 @main.command("check-config")
 @click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
-def check_config(config: str) -> None:
-    """Validate the configuration file."""
+@click.option("--connect", is_flag=True,
+              help="Also log in to IMAP (and list folders) and SMTP; sends nothing.")
+def check_config(config: str, connect: bool) -> None:
+    """Validate the configuration file (and with --connect, the logins)."""
     settings = _load(config)
     click.echo(f"{config}: OK (seller {settings.seller.name}, links mode "
                f"{settings.links.effective_mode})")
+    if connect:
+        from bot.ops import all_ok, check_connections, render_checks
+
+        results = check_connections(settings)
+        click.echo(render_checks(results))
+        if not all_ok(results):
+            sys.exit(1)
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def doctor(config: str, as_json: bool) -> None:
+    """Versions, database health, last sync, outbox, quarantine, open cases, tokens, lock."""
+    import json as _json
+    from bot.ops import all_ok, doctor as run_doctor, render_checks
+
+    settings = _load(config)
+    results = run_doctor(settings, SystemClock().now())
+    if as_json:
+        click.echo(_json.dumps([{"name": r.name, "ok": r.ok, "warning": r.warning,
+                                 "detail": r.detail} for r in results], ensure_ascii=False))
+    else:
+        click.echo(render_checks(results))
+    if not all_ok(results):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+@click.option("--for", "which", type=click.Choice(["imap", "smtp"]), default="imap",
+              show_default=True, help="Whose [*.oauth2] section to authorize.")
+@click.option("--manual", is_flag=True,
+              help="Google, no browser on this machine: paste the address you end on.")
+@click.option("--no-browser", is_flag=True, help="Print the URL, do not open a browser.")
+def auth(config: str, which: str, manual: bool, no_browser: bool) -> None:
+    """Sign in once with OAuth2 (Gmail, Microsoft 365) and store the refresh token."""
+    from bot.edges.oauth import OAuthError, authorize, provider_from_settings
+
+    settings = _load(config)
+    section = getattr(settings, which, None)
+    oauth2 = getattr(section, "oauth2", None) if section is not None else None
+    if oauth2 is None:
+        raise click.ClickException(f"no [{which}.oauth2] section in {config}")
+    try:
+        path, prov = provider_from_settings(oauth2)
+        opener = None
+        if not (no_browser or manual):
+            import webbrowser
+            opener = webbrowser.open
+        authorize(prov, path, echo=click.echo,
+                  prompt=lambda text: click.prompt(text, prompt_suffix=": "),
+                  open_browser=opener, manual=manual, login_hint=section.username)
+    except OAuthError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Next: sellerbot check-config --config {config} --connect")
 
 
 @main.command("import-orders")

@@ -136,6 +136,27 @@ class BotSettings(_Section):
         return self.address.rsplit("@", 1)[1]
 
 
+class OAuthSettings(_Section):
+    """[imap.oauth2] / [smtp.oauth2]: XOAUTH2 instead of a password (Gmail, Microsoft 365).
+    The token file is written by `sellerbot auth` (mode 0600) and refreshed automatically."""
+
+    provider: Literal["gmail", "microsoft"]
+    client_id: str = Field(min_length=1)
+    client_secret: str | None = None
+    client_secret_env: str | None = None
+    tenant: str = "common"  # microsoft: common | organizations | <domain> | <tenant id>
+    token_file: str
+    token_endpoint: str | None = Field(default=None,
+                                       description="TEST ONLY: a loopback token endpoint")
+
+    @field_validator("token_endpoint")
+    @classmethod
+    def _loopback(cls, v: str | None) -> str | None:
+        if v and not re.match(r"^http://(127\.0\.0\.1|localhost|\[::1\]):\d+/", v):
+            raise ValueError("token_endpoint must be http://127.0.0.1:<port>/... (tests only)")
+        return v
+
+
 class ImapSettings(Secret):
     host: str
     port: int = Field(default=993, ge=1, le=65535)
@@ -149,6 +170,7 @@ class ImapSettings(Secret):
     poll_seconds: int = Field(default=60, ge=5)
     batch_size: int = Field(default=200, ge=1, le=5000)
     timeout_seconds: float = Field(default=60, gt=0)
+    oauth2: OAuthSettings | None = None
 
 
 class SmtpSettings(Secret):
@@ -157,6 +179,21 @@ class SmtpSettings(Secret):
     security: Literal["ssl", "starttls", "none"] = "starttls"
     username: str | None = None
     timeout_seconds: float = Field(default=30, gt=0)
+    oauth2: OAuthSettings | None = None
+
+    @model_validator(mode="after")
+    def _oauth_needs_user(self) -> "SmtpSettings":
+        if self.oauth2 is not None and not self.username:
+            raise ValueError("smtp.oauth2 needs smtp.username (the mailbox address)")
+        return self
+
+
+class MetricsSettings(_Section):
+    """Prometheus text endpoint (GET /metrics); off unless enabled."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=9464, ge=0, le=65535)
 
 
 class IntakeSettings(_Section):
@@ -233,6 +270,21 @@ class ReminderSettings(_Section):
         return time.fromisoformat(start), time.fromisoformat(end)
 
 
+class DigestSettings(_Section):
+    """A daily summary mail with every open deadline as an iCalendar attachment."""
+
+    enabled: bool = True
+    time: str = "08:00"  # seller's local time
+    alarms_hours: list[float] = Field(default_factory=lambda: [24, 2])
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", v):
+            raise ValueError("expected 'HH:MM', e.g. '08:00'")
+        return v
+
+
 class PolicySettings(_Section):
     auto_authorize: Literal["none", "in_policy", "all"] = "none"
     auto_authorize_reasons: list[str] = Field(default_factory=list)
@@ -252,6 +304,8 @@ class Settings(_Section):
     authentication: AuthSettings = AuthSettings()
     reminders: ReminderSettings = ReminderSettings()
     policy: PolicySettings = PolicySettings()
+    metrics: MetricsSettings = MetricsSettings()
+    digest: DigestSettings = DigestSettings()
     templates_dir: str | None = None
     source: str = Field(default="<memory>", exclude=True)
 

@@ -28,6 +28,8 @@ from bot.core.triage import TRIAGE_FIELDS, is_candidate
 from bot.domain import Notice
 from bot.edges import systemd
 from bot.edges.intake import SmtpIntake
+from bot.edges.metrics import MetricsServer
+from bot.edges.oauth import token_source_for
 from bot.edges.mailbox import FolderWatcher, ImapAccount, backoff_delays
 from bot.edges.scheduler import WakeScheduler
 from bot.edges.store import Store
@@ -78,10 +80,11 @@ def imap_account(settings: Settings) -> ImapAccount | None:
     imap = settings.imap
     if imap is None:
         return None
+    token = token_source_for(imap)  # XOAUTH2 (Gmail, Microsoft 365) instead of a password
     return ImapAccount(name=f"{imap.username}@{imap.host}", host=imap.host, port=imap.port,
                        security=imap.security, username=imap.username,
-                       password=imap.resolve_password("imap") or "",
-                       timeout=imap.timeout_seconds)
+                       password="" if token else (imap.resolve_password("imap") or ""),
+                       timeout=imap.timeout_seconds, token=token)
 
 
 @dataclass
@@ -109,6 +112,7 @@ class Daemon:
         self._threads: list[threading.Thread] = []
         self._scheduler: WakeScheduler | None = None
         self._intake: SmtpIntake | None = None
+        self._metrics: MetricsServer | None = None
         self.store: Store | None = None
         self.service: Service | None = None
         self.ready = threading.Event()
@@ -314,6 +318,7 @@ class Daemon:
                         high_water[uidvalidity] = fetched.uid
                         submitted.append(fetched.uid)
                     self.last_sync_ok = time.monotonic()
+                    self.queue.put(("synced", (account.name, folder)))
                     self.ready.set()
                     delays = backoff_delays()
                     watcher.wait(self.stop_event, imap.idle_renew_seconds)
@@ -329,6 +334,10 @@ class Daemon:
     def start(self) -> None:
         """Open the store, catch up with the mailbox, start the watchers and the scheduler."""
         service = self._open()
+        if self.settings.metrics.enabled:
+            m = self.settings.metrics
+            self._metrics = MetricsServer(self.db_path, m.host, m.port,
+                                          now_fn=self.clock.now).start()
         self._catch_up(service, raise_errors=False)
         if self.settings.imap is not None:
             for folder in self.settings.imap.folders:
@@ -396,6 +405,10 @@ class Daemon:
                 if kind == "barrier":
                     item.set()
                     continue
+                if kind == "synced":  # a healthy quiet mailbox is still a fresh sync
+                    assert self.store is not None
+                    self.store.touch_sync(*item, self.clock.now())
+                    continue
                 if kind == "reload":
                     self._reload(item)
                     service = self.service or service
@@ -409,7 +422,9 @@ class Daemon:
                 service.tick()
                 if self._scheduler is not None:
                     assert self.store is not None
-                    self._scheduler.sync(self.store.pending_reminder_times())
+                    wakeup = service.next_wakeup()
+                    self._scheduler.sync([*self.store.pending_reminder_times(),
+                                          *([wakeup] if wakeup else [])])
             except Exception:  # noqa: BLE001 - the loop must go on; the store is consistent
                 log.exception("worker error on %s", kind)
             finally:
@@ -425,6 +440,9 @@ class Daemon:
             self._scheduler.stop()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self._metrics is not None:
+            self._metrics.stop()
+            self._metrics = None
 
     def run_forever(self) -> None:
         self.start()

@@ -41,6 +41,7 @@ def demo_settings(db: Path, sink: SmtpSink, standin: ActionLinkStandIn) -> Any:
         "smtp": {"host": sink.host, "port": sink.port, "security": "none"},
         "links": {"mode": "follow", "stand_in": standin.base_url},
         "reminders": {"quiet_hours": "22:00-07:30"},
+        "digest": {"enabled": False},
     }, source="<demo>")
 
 

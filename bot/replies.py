@@ -156,6 +156,10 @@ class ReplyFlow(Runtime):
             if not case["data"].get("links", {}).get("authorize"):
                 results.append({"command": name, "ok": False, "text": "no_link"})
                 return None
+            if self.store.active_link(case["id"], str(LinkRole.AUTHORIZE)):
+                # Another reply already asked for it: never request the same link twice.
+                results.append({"command": name, "ok": True, "text": "in_progress"})
+                return None
             if self.settings.links.effective_mode == "notify":
                 results.append({"command": name, "ok": True, "text": "click",
                                 "url": case["data"]["links"]["authorize"]})

@@ -8,7 +8,7 @@ Only this module combines the pure core with the adapters.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +24,7 @@ from bot.core.state import CASE_KIND_OF
 from bot.digest import build_digest, calendar_ics, open_case_rows
 from bot.domain import Kind, Notice
 from bot.edges import links, mailer
+from bot.edges.oauth import token_source_for
 from bot.edges.render import Renderer
 from bot.edges.store import Store, iso, parse_iso
 from bot.notify import SellerMail
@@ -70,7 +71,7 @@ class Service(CaseFlow, ReplyFlow, ReminderFlow, SellerMail, OutboxRunner):
         smtp = settings.smtp
         self.smtp_target = mailer.SmtpTarget(
             smtp.host, smtp.port, smtp.security, smtp.username,
-            smtp.resolve_password("smtp"), smtp.timeout_seconds)
+            smtp.resolve_password("smtp"), smtp.timeout_seconds, token=token_source_for(smtp))
 
     # ------------------------------------------------------------------ intake
     def parse(self, raw: bytes) -> Notice:
@@ -160,6 +161,23 @@ class Service(CaseFlow, ReplyFlow, ReminderFlow, SellerMail, OutboxRunner):
 
     # ------------------------------------------------------------------ one step
     # ------------------------------------------------------------------ daily digest
+    def digest_due_at(self) -> datetime | None:
+        """Today's digest time (aware) if the digest is on, for the scheduler and the tick."""
+        d = self.settings.digest
+        if not d.enabled:
+            return None
+        zone = ZoneInfo(self.settings.seller.timezone)
+        local = self.clock.now().astimezone(zone)
+        hour, minute = (int(x) for x in d.time.split(":"))
+        return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+    def maybe_send_digest(self) -> bool:
+        """Once per local day, at or after the configured time (also after downtime)."""
+        due = self.digest_due_at()
+        if due is None or self.clock.now() < due:
+            return False
+        return self.send_digest(tuple(self.settings.digest.alarms_hours))
+
     def send_digest(self, alarms_hours: tuple[float, ...] = (24, 2)) -> bool:
         """Queue today's digest (one per local day): open cases numbered by time left, what
         was done in the last 24 h, claims this month, every open deadline attached as .ics.
@@ -200,10 +218,14 @@ class Service(CaseFlow, ReplyFlow, ReminderFlow, SellerMail, OutboxRunner):
         """Reminders that are due, then everything the outbox can send now."""
         self.flush_notices()
         self.send_due_reminders()
+        self.maybe_send_digest()
         self.execute_outbox()
 
     def next_wakeup(self) -> datetime | None:
         times = [t for t in (self.store.next_reminder_at(),) if t]
+        due = self.digest_due_at()
+        if due is not None:
+            times.append(due if due > self.clock.now() else due + timedelta(days=1))
         row = self.store.db.execute("select min(next_attempt_at) from outbox where status in "
                                     "('pending','retrying')").fetchone()
         if row and row[0]:

@@ -206,11 +206,9 @@ def case_state(service: Service) -> str:
 # ------------------------------------------------------------------------------ commands
 @pytest.mark.parametrize("sender, display", [
     ("mallory@evil.example", "Claire Martin"),
-    pytest.param("mallory@evil.example", SELLER, marks=pytest.mark.xfail(
-        strict=True, reason="BUG: bot/core/parse/mime.py _split_address falls back to "
-        "email.utils.parseaddr, which reads the unquoted display name "
-        "'claire.martin@… <mallory@evil.example>' as the address: the forged mail passes the "
-        "seller.addresses check")),                      # seller's address as display name
+    # regression: an unquoted display name shaped like the seller's address once passed the
+    # allowlist (bot/core/parse/mime.py _split_address fell back to email.utils.parseaddr)
+    ("mallory@evil.example", SELLER),                    # seller's address as display name
     ("claire.martin@lumen-et-cie.fr.evil.example", "Claire Martin"),
     ("claire.martin@lumen-et-cie.frx", "Claire Martin"),
 ])
@@ -226,7 +224,10 @@ def test_forged_from_with_valid_token_is_not_executed(service: Service, smtp_sin
     assert status == "refused-sender"
     assert link_standin.hits == []
     assert case_state(service) == "return_requested"
-    assert len(smtp_sink.messages) == 1, "no answer to a forged sender (no backscatter)"
+    service.tick()
+    for m in smtp_sink.messages:  # the seller may be warned; the forger gets nothing back
+        assert set(m.rcpt_tos) <= {SELLER, BACKUP}, ("backscatter", m.rcpt_tos)
+        assert_clean_headers(m)
 
 
 def test_replayed_reply_is_executed_once(service: Service, smtp_sink: SmtpSink,

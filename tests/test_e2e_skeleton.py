@@ -44,6 +44,7 @@ def make_settings(db: Path, dovecot, smtp_sink, link_standin, **sections) -> Set
         "smtp": {"host": smtp_sink.host, "port": smtp_sink.port, "security": "none"},
         "links": {"mode": "follow", "stand_in": link_standin.base_url},
         "reminders": {"quiet_hours": None},
+        "digest": {"enabled": False},  # tests that want it turn it on
     }
     for name, values in sections.items():
         data.setdefault(name, {}).update(values)

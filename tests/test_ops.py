@@ -623,9 +623,8 @@ def test_check_connections_and_doctor_with_oauth2_settings(tmp_path: Path, oauth
                                                            smtp_sink: SmtpSink,
                                                            monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
-    """An `[imap.oauth2]` section as proposed for bot/config.py (duck-typed here: the settings
-    model does not have the field yet), read by check_connections and doctor."""
-    from types import SimpleNamespace
+    """An `[imap.oauth2]` section, read by check_connections and doctor."""
+    from bot.config import OAuthSettings
 
     server, introspection = oauth_dovecot
     introspection.tokens["access-1"] = "seller"
@@ -634,12 +633,11 @@ def test_check_connections_and_doctor_with_oauth2_settings(tmp_path: Path, oauth
     oauth.save_token(path, OAuthToken("expired", "refresh-1", NOW - timedelta(hours=1)))
     settings = make_settings(tmp_path / "db", server, smtp_sink)
     assert settings.imap is not None
-    oauth2 = SimpleNamespace(provider="gmail", client_id="cid", client_secret=None,
-                             client_secret_env="SB_TEST_CLIENT_SECRET", tenant=None,
-                             token_file=str(path),
-                             token_endpoint=f"{token_endpoint.base}/token")
-    imap = SimpleNamespace(**dict(settings.imap), oauth2=oauth2)
-    settings = settings.model_copy(update={"imap": imap})
+    oauth2 = OAuthSettings(provider="gmail", client_id="cid",
+                           client_secret_env="SB_TEST_CLIENT_SECRET", token_file=str(path),
+                           token_endpoint=f"{token_endpoint.base}/token")
+    settings = settings.model_copy(
+        update={"imap": settings.imap.model_copy(update={"oauth2": oauth2})})
     results = check_connections(settings, now_fn=lambda: NOW)
     assert all(r.ok for r in results), render_checks(results)
     assert by_name(results)["imap login"].detail == "seller (XOAUTH2)"

@@ -54,6 +54,9 @@ quiet_hours = ""
 
 [policy]
 auto_authorize = "{policy}"
+
+[digest]
+enabled = false
 """, encoding="utf-8")
     return config
 

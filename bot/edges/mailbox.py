@@ -12,7 +12,7 @@ import random
 import ssl
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import imapclient
 from imapclient.exceptions import IMAPClientError
@@ -27,8 +27,10 @@ class ImapAccount:
     port: int
     security: str  # ssl | starttls | none
     username: str
-    password: str
+    password: str = field(repr=False)
     timeout: float = 60.0
+    #: XOAUTH2 instead of the password: returns a fresh access token (bot.edges.oauth.TokenSource)
+    token: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,10 @@ def connect(account: ImapAccount) -> imapclient.IMAPClient:
                                    timeout=account.timeout)
     if account.security == "starttls":
         client.starttls(context)
-    client.login(account.username, account.password)
+    if account.token is not None:
+        client.oauth2_login(account.username, account.token())
+    else:
+        client.login(account.username, account.password)
     return client
 
 

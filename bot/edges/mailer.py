@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 
 class TransientSendError(Exception):
@@ -26,8 +27,10 @@ class SmtpTarget:
     port: int
     security: str = "starttls"  # ssl | starttls | none
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     timeout: float = 30.0
+    #: XOAUTH2 instead of the password: returns a fresh access token (bot.edges.oauth.TokenSource)
+    token: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
 
 def send(target: SmtpTarget, sender: str, recipients: list[str], raw: bytes) -> None:
@@ -43,7 +46,19 @@ def send(target: SmtpTarget, sender: str, recipients: list[str], raw: bytes) -> 
         with client:
             if target.security == "starttls":
                 client.starttls(context=ssl.create_default_context())
-            if target.username:
+            if target.username and target.token is not None:
+                try:
+                    token = target.token()
+                except Exception as exc:  # revoked (permanent) or token endpoint down
+                    kind = PermanentSendError if getattr(exc, "permanent", False) \
+                        else TransientSendError
+                    raise kind(f"OAuth2: {exc}") from exc
+                client.ehlo_or_helo_if_needed()
+                initial = f"user={target.username}\x01auth=Bearer {token}\x01\x01"
+                # On failure the server sends a 334 JSON error; answering "" gets the final 535.
+                client.auth("XOAUTH2", lambda challenge=None: initial if challenge is None else "",
+                            initial_response_ok=True)
+            elif target.username:
                 client.login(target.username, target.password or "")
             refused = client.sendmail(sender, recipients, raw)
             if refused and len(refused) == len(recipients):

@@ -330,6 +330,14 @@ class Store:
             [iso(since), f'%"to": ["{to_addr}"]%']).fetchone()
         return int(row[0])
 
+    def active_link(self, case_id: int, role: str) -> bool:
+        """A request for this case's link is queued, running or done (not failed/uncertain)."""
+        return self.db.execute(
+            "select 1 from outbox where kind = 'http' and case_id = ? and "
+            "json_extract(payload, '$.role') = ? and "
+            "status in ('pending', 'retrying', 'inflight', 'done') limit 1",
+            [case_id, role]).fetchone() is not None
+
     def effects_for_reply(self, in_reply_to: str) -> list[dict[str, Any]]:
         """The link requests one seller reply asked for (answered together, once)."""
         rows = self.db.execute(

@@ -38,17 +38,31 @@ _APPEAL_REVERSED = re.compile(
     r"revocado|anulado nuestra decisi|reembolsar[áa]? (?:en|a) tu cuenta|abonar", re.I)
 _APPEAL_DENIED = re.compile(
     r"maint(?:enu|enons)|confirm[ée]|upheld|uphold|bleibt bestehen|best[äa]tigt|"
-    r"confermat|mantenemos|mantenida|confirmad|rejet[ée]|denied|abgelehnt|respint|rechazad", re.I)
+    r"confermat|mantenemos|mantenida|confirmad|rejet[ée]|denied|abgelehnt|respint|rechazad|"
+    r"remains? unchanged|stands\b|reste inchang|demeure inchang|bleibt unver[äa]ndert|"
+    r"rimane invariat|resta invariat|se mantiene|sigue vigente|will not be reimbursed|"
+    r"ne sera pas rembours|wird nicht erstattet|non verr[àa] rimborsat|no se reembolsar", re.I)
 _DENIED = re.compile(
     r"refus[ée] la r[ée]clamation|r[ée]clamation (?:a [ée]t[ée] )?refus[ée]e|rejet[ée]|"
     r"(?:denied|rejected|declined) the claim|claim (?:has been |was )?(?:denied|rejected|declined)|"
     r"in your favou?r|en votre faveur|abgelehnt|zu ihren gunsten|respint|a tuo favore|"
-    r"a (?:tu|su) favor|denegad|rechazad", re.I)
+    r"a (?:tu|su) favor|denegad|rechazad|"
+    # "not responsible" / "nothing will be debited" (the decision without the word "denied")
+    r"(?:are|were) not responsible|n.[êe]tes pas responsable|nicht verantwortlich|"
+    r"non sei responsabile|no eres responsable|no amount will be (?:debited|charged|deducted)|"
+    r"aucun montant ne sera d[ée]bit|kein betrag wird|nessun importo (?:verr[àa]|sar[àa]) addebitat|"
+    r"no se (?:te )?cargar[áa] ning[úu]n importe", re.I)
 _GRANTED = re.compile(
     r"accord[ée] au client|accord[ée] la r[ée]clamation|en faveur du client|"
     r"(?:granted|approved) (?:the )?claim|claim (?:has been |was )?(?:granted|approved)|"
     r"in favou?r of the (?:buyer|customer)|zugunsten des k[äa]ufers|stattgegeben|"
-    r"a favore del cliente|accolto|concedid|a favor del cliente", re.I)
+    r"a favore del cliente|accolto|concedid|a favor del cliente|"
+    r"accord[ée]e? [àa] l.acheteur|en faveur de l.acheteur|in favou?r of the (?:buyer|customer)|"
+    r"a favore dell.acquirente|a favor del comprador|zugunsten des kunden|"
+    # the amount has been taken from the seller (past tense: info mails warn in the future)
+    r"(?:a|ont) [ée]t[ée] d[ée]bit[ée]|(?:has|have) been (?:debited|charged|deducted)|"
+    r"wurde[^.]{0,60}belastet|(?:[èe] stato|sono stati) addebitat|"
+    r"se (?:ha|han) (?:cargado|deducido|debitado)", re.I)
 _WITHDRAWN = re.compile(r"retir[ée]e? (?:par|sa)|withdr[ae]wn?|zur[üu]ckgezogen|ritirat|retirad",
                         re.I)
 _WINDOW_DAYS = re.compile(
@@ -79,20 +93,29 @@ _YOUR_APPEAL = FoldRx(r"votre appel|your appeal|ihr(?:en)? (?:einspruch|widerspr
 _PAREN = re.compile(r"\(([^()]{4,120})\)")
 
 
+_RESPOND_WORD = FoldRx(r"r[ée]pon|respon|reply|antwort|rispo|r[üu]ckmeld|fournir|provide|"
+                      r"fornir|proporcion|bereitstell|communiquer|mitteil")
+_NOT_THE_WINDOW = FoldRx(r"\bappel|appeal|einspruch|widerspruch|ricorso|apelaci|recurso|"
+                         r"jusqu'[àa]|up to|bis zu|fino a|hasta|il y a|\bago\b|\bvor\b|\bfa\b|hace")
+_SENTENCES = re.compile(r"[^.!?\n]+(?:[.!?\n]|$)")
+
+
 def response_window_hours(text: str) -> int | None:
-    """The stated answer window: '3 jours calendaires' -> 72, '72 heures' -> 72."""
-    best: tuple[int, int] | None = None
-    for m in _WINDOW_DAYS.finditer(text):
-        near = text[max(0, m.start() - 120): m.start()]
-        if _RESPOND_CTX.search(near):
-            best = (m.start(), int(m.group(1)) * 24)
-            break
-    for m in _WINDOW_HOURS.finditer(text):
-        near = text[max(0, m.start() - 120): m.start()]
-        if _RESPOND_CTX.search(near) and (best is None or m.start() < best[0]):
-            best = (m.start(), int(m.group(1)))
-            break
-    return best[1] if best else None
+    """The stated answer window: '3 jours calendaires' -> 72, '72 heures' -> 72, read from the
+    first sentence that asks for an answer (respond word before or after the number) and is
+    not about an appeal or a past event."""
+    for sm in _SENTENCES.finditer(text):
+        sent = sm.group(0)
+        if not any(c.isdigit() for c in sent) or not _RESPOND_WORD.search(sent) or \
+                _NOT_THE_WINDOW.search(sent):
+            continue
+        d = _WINDOW_DAYS.search(sent)
+        hh = _WINDOW_HOURS.search(sent)
+        if d and (hh is None or d.start() < hh.start()):
+            return int(d.group(1)) * 24
+        if hh:
+            return int(hh.group(1))
+    return None
 
 
 def _body(ctx: Ctx) -> str:

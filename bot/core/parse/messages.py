@@ -9,7 +9,7 @@ from bot.domain import Item, Kind, Notice
 from .common import ORDER_ID, find_order_id
 from .context import Ctx
 from .links import RawLink, html_links, plain_links
-from .mime import html_tree
+from .mime import header, html_tree
 
 _START = re.compile(
     r"^[ \t]*-{3,}[ \t]*(?:message|nachricht|messaggio|mensaje|mensagem)[ \t]*:?[ \t]*-{3,}[ \t]*$",
@@ -38,12 +38,24 @@ def _split_html_at_end(html: str) -> str | None:
     return html[m.end():] if m else None
 
 
+def _original_case(ctx: Ctx, addr: str | None) -> str | None:
+    """The address as written: the relay's '+<case id>' part may be case-sensitive."""
+    if not addr:
+        return addr
+    for name in ("Reply-To", "From"):
+        raw = header(ctx.msg, name)
+        i = raw.lower().find(addr)
+        if i >= 0:
+            return raw[i: i + len(addr)]
+    return addr
+
+
 def parse_buyer_message(ctx: Ctx, n: Notice) -> None:
     n.kind = Kind.BUYER_MESSAGE
     text = ctx.bodies.plain or ctx.text
     reply_to = n.reply_to or ""
     alias = reply_to if "marketplace.amazon." in reply_to else (n.from_addr or None)
-    n.buyer_alias = alias
+    n.buyer_alias = _original_case(ctx, alias)
     m = _NAME_DISPLAY.match(ctx.from_name or "")
     name = m.group(1).strip() if m and m.group(1).strip() else None
     if not name:

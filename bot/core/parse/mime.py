@@ -118,12 +118,20 @@ def address(msg: Message, name: str) -> tuple[str | None, str | None]:
     return _split_address(raw)
 
 
+_ANGLE_ADDR = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>\s*$")
+
+
 @lru_cache(maxsize=4096)
 def _split_address(raw: str) -> tuple[str | None, str | None]:
     m = _SIMPLE_ADDR.match(raw)
+    angle = _ANGLE_ADDR.search(raw)
     if m:
         disp = (m.group(1) or "").strip().strip('"')
         addr = m.group(2) or m.group(3)
+    elif angle:
+        # The mailbox is the <angle-addr>; whatever the display name holds (even something
+        # shaped like an address, as forgers write it) is only a name.
+        disp, addr = raw[:angle.start()].strip().strip('"'), angle.group(1)
     else:
         disp, addr = parseaddr(raw)
     addr = addr.strip().lower() or None

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import Item, Kind, Notice
 
-from .common import clean_value, field, find_order_id, rx
+from .common import ORDER_ID, clean_value, field, find_order_id, rx
 from .context import Ctx
 from .mime import find_date, find_money
 
@@ -35,20 +35,43 @@ MARKETPLACE_TZ = {
 }
 
 
+def _items(f: list[tuple[str, str]]) -> list[Item]:
+    """One item per 'Article :' block (multi-item orders repeat the block)."""
+    items: list[dict] = []
+    cur: dict | None = None
+    for label, value in f:
+        if TITLE.search(label):
+            cur = {"title": clean_value(value)}
+            items.append(cur)
+            continue
+        for key, pat in (("sku", SKU), ("asin", ASIN), ("qty", QTY), ("price", PRICE)):
+            if pat.search(label):
+                if cur is None:
+                    cur = {}
+                    items.append(cur)
+                if key not in cur:
+                    cur[key] = value
+                break
+    out = []
+    for it in items:
+        q = re.search(r"\d+", it.get("qty") or "")
+        out.append(Item(title=it.get("title"), asin=clean_value(it.get("asin")),
+                        sku=clean_value(it.get("sku")), qty=int(q.group(0)) if q else None,
+                        price=find_money(it["price"]) if it.get("price") else None))
+    return out
+
+
 def parse_order(ctx: Ctx, n: Notice) -> None:
     n.kind = Kind.ORDER_PLACED
     f = ctx.fields
     n.order_id = find_order_id(ctx.subject, ctx.text)
-    qty = field(f, QTY)
-    price = field(f, PRICE)
-    title = clean_value(field(f, TITLE))
-    if not title:
+    n.items = _items(f)
+    if not n.items or not n.items[0].title:
         m = re.search(r":\s*(.+)$", ctx.subject)
-        title = m.group(1).strip() if m else None
-    q = re.search(r"\d+", qty or "")
-    n.items = [Item(title=title, asin=clean_value(field(f, ASIN)), sku=clean_value(field(f, SKU)),
-                    qty=int(q.group(0)) if q else None,
-                    price=find_money(price) if price else None)]
+        title = m.group(1).strip() if m and not ORDER_ID.search(m.group(1)) else None
+        first = n.items[0] if n.items else Item()
+        n.items = [Item(title=title, asin=first.asin, sku=first.sku, qty=first.qty,
+                        price=first.price)] + n.items[1:]
     ship = field(f, SHIP_BY)
     ymd = find_date(ship, us=n.marketplace == "amazon.com") if ship else None
     if ymd:

@@ -88,6 +88,8 @@ _SENTENCE = re.compile(r"[^.!?\n]+")
 
 def _closed_by_buyer(text: str) -> bool:
     """A sentence saying the buyer cancelled/closed/withdrew the return (any word order)."""
+    if not _CANCELLED_RX.search(text):
+        return False
     for m in _SENTENCE.finditer(text):
         sent = m.group(0)
         if len(sent) < 12 or not _CANCELLED_RX.search(sent):
