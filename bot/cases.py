@@ -54,21 +54,6 @@ class CaseFlow(Runtime):
             "subject": notice.subject,
         }
 
-    def _deadline(self, state: CaseState, notice: Notice, now: datetime
-                  ) -> tuple[datetime | None, datetime | None]:
-        at = notice.event_time or now
-        zone = deadlines.marketplace_zone(notice.marketplace, self.settings.seller.timezone)
-        if state == CaseState.RETURN_REQUESTED:
-            soft, hard = deadlines.return_request_deadlines(at)
-            return hard, soft
-        if state == CaseState.CLAIM_INFO_REQUESTED:
-            return deadlines.claim_info_deadline(at, notice.deadline_hours), None
-        if state == CaseState.CLAIM_GRANTED:
-            return deadlines.appeal_deadline(at, zone), None
-        if state == CaseState.MESSAGE_AWAITING_REPLY:
-            return deadlines.buyer_message_deadline(at), None
-        return None, None
-
     def _apply_notice(self, notice: Notice, msg_row: int, now: datetime) -> str:
         case_kind = CASE_KIND_OF[notice.kind]
         case = self._match(case_kind, notice)
@@ -82,7 +67,9 @@ class CaseFlow(Runtime):
                 self.store.set_message_case(msg_row, case["id"])
             return "recorded"
         after = outcome.to_state
-        deadline, soft = self._deadline(after, notice, now)
+        deadline, soft = deadlines.deadline_for_state(
+            after, notice.event_time or now, notice.marketplace, notice.deadline_hours,
+            self.settings.seller.timezone)
         data = self._notice_data(notice)
         if case is None:
             year = (notice.event_time or now).year
@@ -156,6 +143,8 @@ class CaseFlow(Runtime):
                                    and action.args["template"] == "new_case")
             elif action.name == "schedule_reminders":
                 self._schedule_reminders(case, now)
+            elif action.name == "draft_claim":
+                self._send_claim_draft(case, now)
             elif action.name == "cancel_reminders":
                 self.store.cancel_reminders(case["id"], now)
             elif action.name == "follow_link":
@@ -163,16 +152,18 @@ class CaseFlow(Runtime):
                                  on_success=action.args.get("on_success", "authorized"),
                                  reply=None, source="auto")
 
-    def _schedule_reminders(self, case: dict[str, Any], now: datetime) -> None:
+    def _schedule_reminders(self, case: dict[str, Any], now: datetime,
+                            since: datetime | None = None) -> None:
         deadline = parse_iso(case["deadline"])
         if deadline is None:
             return
         kind = reminder_kind_for(CaseState(case["state"]))
         r = self.settings.reminders
         hours = {"return": r.return_offsets_hours, "claim": r.claim_offsets_hours,
-                 "message": r.message_offsets_hours, "appeal": r.appeal_offsets_hours}[kind]
+                 "message": r.message_offsets_hours, "appeal": r.appeal_offsets_hours,
+                 "refund": r.refund_offsets_hours}[kind]
         zone = deadlines.marketplace_zone(case["marketplace"], self.settings.seller.timezone)
-        times = deadlines.reminder_times(parse_iso(case["opened_at"]) or now, deadline,
+        times = deadlines.reminder_times(since or parse_iso(case["opened_at"]) or now, deadline,
                                          [timedelta(hours=h) for h in hours], now, self.quiet,
                                          zone)
         self.store.cancel_reminders(case["id"], now)

@@ -255,6 +255,7 @@ class ReminderSettings(_Section):
     claim_offsets_hours: list[float] = Field(default_factory=lambda: [48, 24, 6])
     message_offsets_hours: list[float] = Field(default_factory=lambda: [12, 3, 1])
     appeal_offsets_hours: list[float] = Field(default_factory=lambda: [168, 48, 24])
+    refund_offsets_hours: list[float] = Field(default_factory=lambda: [24, 4])
 
     @field_validator("quiet_hours")
     @classmethod
@@ -268,6 +269,21 @@ class ReminderSettings(_Section):
             return None
         start, end = self.quiet_hours.split("-")
         return time.fromisoformat(start), time.fromisoformat(end)
+
+
+class BuyerSettings(_Section):
+    """Answers to buyers go through Amazon's relay, which only accepts the address the seller
+    approved in Seller Central (Settings > Notification preferences > Approved senders)."""
+
+    sender: str | None = None
+    sender_name: str | None = None
+    allowed_hosts: list[str] = Field(default_factory=list,
+                                     description="extra hosts a buyer message may link to")
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, v: str | None) -> str | None:
+        return _check_email(v) if v else v
 
 
 class DigestSettings(_Section):
@@ -292,6 +308,7 @@ class PolicySettings(_Section):
     keep_item_factor: float = Field(default=1.0, gt=0)
     return_shipping_cost: dict[str, float] = Field(default_factory=dict)
     high_value_threshold: float | None = Field(default=None, ge=0)
+    confirm_refunds_above: float = Field(default=100.0, ge=0)
 
 
 class Settings(_Section):
@@ -306,6 +323,7 @@ class Settings(_Section):
     policy: PolicySettings = PolicySettings()
     metrics: MetricsSettings = MetricsSettings()
     digest: DigestSettings = DigestSettings()
+    buyer: BuyerSettings = BuyerSettings()
     templates_dir: str | None = None
     source: str = Field(default="<memory>", exclude=True)
 

@@ -19,6 +19,7 @@ class Kind(enum.StrEnum):
 
     RETURN_REQUEST = "return_request"
     RETURN_AUTHORIZED = "return_authorized"
+    RETURN_RECEIVED = "return_received"  # item back: refund due within 2 business days
     RETURN_CLOSED_BY_BUYER = "return_closed_by_buyer"
     REFUND_ISSUED = "refund_issued"
     CANCELLATION_REQUEST = "cancellation_request"
@@ -203,6 +204,7 @@ class CaseState(enum.StrEnum):
     # returns
     RETURN_REQUESTED = "return_requested"  # awaiting the seller's decision
     RETURN_AUTHORIZED = "return_authorized"
+    RETURN_RECEIVED = "return_received"  # item back: refund due within 2 business days
     RETURN_CLOSED = "return_closed"
     RETURN_CANCELLED = "return_cancelled"  # by the buyer
     RETURN_REFUNDED = "return_refunded"
@@ -223,6 +225,7 @@ class CaseState(enum.StrEnum):
 #: States in which the seller still has something to do before a deadline.
 OPEN_STATES: frozenset[CaseState] = frozenset({
     CaseState.RETURN_REQUESTED,
+    CaseState.RETURN_RECEIVED,
     CaseState.CLAIM_INFO_REQUESTED,
     CaseState.CLAIM_GRANTED,
     CaseState.MESSAGE_AWAITING_REPLY,

@@ -6,12 +6,15 @@ seller gets one reply saying what was done.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from bot.core import tokens
+from bot.core import deadlines, tokens
 from bot.core.state import is_open, transition
 from bot.domain import CaseKind, CaseState, Command, LinkRole, Notice
 from bot.edges.store import iso, parse_iso
@@ -75,7 +78,8 @@ class ReplyFlow(Runtime):
             for target in targets:
                 if target is not None:
                     touched[target["id"]] = target
-                link = self._apply_command(target, command, now, results)
+                link = self._apply_command(target, command, now, results,
+                                           notice.message_id or "reply")
                 if link is not None and target is not None:
                     links.append((target, link))
         for target in touched.values():
@@ -125,17 +129,17 @@ class ReplyFlow(Runtime):
         return list(cases), None
 
     def _apply_command(self, case: dict[str, Any] | None, command: Command, now: datetime,
-                       results: list[dict[str, Any]]) -> LinkRole | None:
+                       results: list[dict[str, Any]], source: str = "reply") -> LinkRole | None:
         """Run one command on one case; returns the link to request, if any."""
         start = len(results)
-        link = self._run_command(case, command, now, results)
+        link = self._run_command(case, command, now, results, source)
         if case is not None:
             for entry in results[start:]:
                 entry.setdefault("ref", case["ref"])
         return link
 
     def _run_command(self, case: dict[str, Any] | None, command: Command, now: datetime,
-                     results: list[dict[str, Any]]) -> LinkRole | None:
+                     results: list[dict[str, Any]], source: str) -> LinkRole | None:
         name = command.name
         if name == "help":
             results.append({"command": name, "ok": True, "text": "help"})
@@ -189,8 +193,76 @@ class ReplyFlow(Runtime):
                                     len(self.store.reminders(case["id"])) + 1)
             results.append({"command": name, "ok": True, "text": "snoozed", "until": until})
             return None
+        if name == "reply":
+            return self._to_buyer(case, "buyer_answer", {"text": command.text}, now, results,
+                                  name, source)
+        if name == "keep":
+            if case["kind"] != "return":
+                results.append({"command": name, "ok": False, "text": "not_pending",
+                                "state": str(state)})
+                return None
+            return self._to_buyer(case, "buyer_keep_item", {}, now, results, name, source)
+        if name == "received":
+            self._seller_transition(case, "received", name, now, results)
+            return None
+        if name == "refund":
+            return self._refund(case, command, now, results, source)
+        if name == "confirm":
+            return self._confirm(case, command, now, results, source)
+        if name == "claim_answer":
+            if case["kind"] != "claim":
+                results.append({"command": name, "ok": False, "text": "not_pending",
+                                "state": str(state)})
+                return None
+            self._send_claim_draft(case, now, answer=command.text,
+                                   effect_key=f"claim-answer:{case['ref']}:{source}")
+            results.append({"command": name, "ok": True, "text": "claim_ready"})
+            return None
         results.append({"command": name, "ok": False, "text": "not_available"})
-        return "error"
+        return None
+
+    # ------------------------------------------------------------------ money
+    def _refund(self, case: dict[str, Any], command: Command, now: datetime,
+                results: list[dict[str, Any]], source: str) -> None:
+        """Refunds are made in Seller Central; above the configured amount sellerbot first
+        asks for a confirmation code, so a mistyped amount never goes out unnoticed."""
+        amount = Decimal(command.args[0]) if command.args else None
+        limit = Decimal(str(self.settings.policy.confirm_refunds_above))
+        if amount is not None and amount > limit:
+            code = hashlib.sha256(f"{case['ref']}|{amount}|{source}".encode()
+                                  + self.secret).hexdigest()[:6].upper()
+            data = dict(case["data"], pending_refund={"amount": str(amount), "code": code,
+                                                       "asked_at": iso(now)})
+            self.store.update_case(case["id"], data=data)
+            case["data"] = data
+            results.append({"command": "refund", "ok": True, "text": "confirm_needed",
+                            "amount": str(amount), "code": code})
+            return None
+        return self._refund_ready(case, amount, now, results, source)
+
+    def _confirm(self, case: dict[str, Any], command: Command, now: datetime,
+                 results: list[dict[str, Any]], source: str) -> None:
+        pending = case["data"].get("pending_refund")
+        code = command.args[0].upper() if command.args else ""
+        if not pending or not hmac.compare_digest(pending["code"], code):
+            results.append({"command": "confirm", "ok": False, "text": "bad_code"})
+            return None
+        data = {k: v for k, v in case["data"].items() if k != "pending_refund"}
+        self.store.update_case(case["id"], data=data)
+        case["data"] = data
+        return self._refund_ready(case, Decimal(pending["amount"]), now, results, source)
+
+    def _refund_ready(self, case: dict[str, Any], amount: Decimal | None, now: datetime,
+                      results: list[dict[str, Any]], source: str) -> None:
+        order = case.get("order_id") or ""
+        host = (case.get("marketplace") or "amazon.fr").replace("amazon.", "sellercentral.amazon.")
+        url = f"https://{host}/orders-v3/order/{order}/refund" if order else None
+        self.store.add_event(case["id"], now, "refund_requested", source_message_id=source,
+                             from_state=case["state"], to_state=None,
+                             reason=f"seller asked to refund {amount or 'in full'}")
+        results.append({"command": "refund", "ok": True, "text": "refund_click", "url": url,
+                        "amount": str(amount) if amount is not None else None})
+        return None
 
     def _seller_transition(self, case: dict[str, Any], event: str, command: str,
                            now: datetime, results: list[dict[str, Any]]) -> str:
@@ -204,9 +276,15 @@ class ReplyFlow(Runtime):
         self.store.add_event(case["id"], now, f"command:{command}", source_message_id=None,
                              from_state=before, to_state=outcome.to_state,
                              reason=outcome.reason)
-        if not is_open(outcome.to_state):
-            self.store.cancel_reminders(case["id"], now)
         case["state"] = str(outcome.to_state)
+        self.store.cancel_reminders(case["id"], now)
+        if is_open(outcome.to_state):  # a new clock starts (REÇU: refund within 2 days)
+            hard, soft = deadlines.deadline_for_state(
+                outcome.to_state, now, case.get("marketplace"), None,
+                self.settings.seller.timezone)
+            self.store.update_case(case["id"], deadline=iso(hard), deadline_soft=iso(soft))
+            case.update(deadline=iso(hard), deadline_soft=iso(soft))
+            self._schedule_reminders(case, now, since=now)
         results.append({"command": command, "ok": True, "text": "state",
                         "state": str(outcome.to_state)})
         return "ok"

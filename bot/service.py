@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import failpoints
+from bot.answers import AnswerFlow
 from bot.cases import CaseFlow
 from bot.clock import Clock
 from bot.config import Settings
@@ -36,7 +37,7 @@ from bot.runtime import Origin, body_hash, normalize_eol
 log = logging.getLogger("sellerbot")
 
 
-class Service(CaseFlow, ReplyFlow, ReminderFlow, SellerMail, OutboxRunner):
+class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, SellerMail, OutboxRunner):
     def __init__(self, settings: Settings, store: Store, clock: Clock, *,
                  renderer: Renderer | None = None, dry_run_dir: str | None = None) -> None:
         self.settings = settings

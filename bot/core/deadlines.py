@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 __all__ = [
+    "deadline_for_state",
     "MARKETPLACE_TZ",
     "MARKETPLACE_COUNTRY",
     "RETURN_SOFT",
@@ -353,3 +354,22 @@ def humanize_remaining(delta: timedelta, lang: str) -> str:
     else:
         parts = [f"{minutes} {m_unit}"]
     return (future if delta > timedelta(0) else past).format(" ".join(parts))
+
+
+def deadline_for_state(state: str, at: datetime, marketplace: str | None,
+                       stated_hours: int | None = None, default_tz: str = "Europe/Paris"
+                       ) -> tuple[datetime | None, datetime | None]:
+    """(hard, soft) deadline of the step a case just entered, from the event's time."""
+    zone = marketplace_zone(marketplace, default_tz)
+    if state == "return_requested":
+        soft, hard = return_request_deadlines(at)
+        return hard, soft
+    if state == "return_received":
+        return refund_deadline(at, zone, marketplace_country(marketplace)), None
+    if state == "claim_info_requested":
+        return claim_info_deadline(at, stated_hours), None
+    if state == "claim_granted":
+        return appeal_deadline(at, zone), None
+    if state == "message_awaiting_reply":
+        return buyer_message_deadline(at), None
+    return None, None

@@ -148,10 +148,12 @@ def _rule_needs_seller(change: Change, policy: Policy) -> Decision | None:
         return Decision("duplicate", "same state again (duplicate notification): nothing new "
                         "to ask", ())
     flags = _high_value_flags(change, policy)
-    return Decision("ask_seller", f"{change.after} needs the seller before the deadline", (
-        Action("notify", {"template": "new_case", "flags": flags}),
-        Action("schedule_reminders"),
-    ))
+    actions = [Action("notify", {"template": "new_case", "flags": flags}),
+               Action("schedule_reminders")]
+    if change.after in (S.CLAIM_INFO_REQUESTED, S.CLAIM_GRANTED):
+        actions.append(Action("draft_claim"))  # the answer to Amazon, ready to paste
+    return Decision("ask_seller", f"{change.after} needs the seller before the deadline",
+                    tuple(actions))
 
 
 def _rule_settled(change: Change, policy: Policy) -> Decision | None:
@@ -196,7 +198,8 @@ def decide(change: Change, policy: Policy) -> Decision:
 
 
 def reminder_kind_for(state: CaseState) -> str:
-    return {S.RETURN_REQUESTED: "return", S.CLAIM_INFO_REQUESTED: "claim",
+    return {S.RETURN_REQUESTED: "return", S.RETURN_RECEIVED: "refund",
+            S.CLAIM_INFO_REQUESTED: "claim",
             S.CLAIM_GRANTED: "appeal", S.MESSAGE_AWAITING_REPLY: "message"}.get(state, "return")
 
 

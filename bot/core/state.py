@@ -46,6 +46,11 @@ TABLE: dict[tuple[CaseKind, str | None, str], CaseState] = {
     (CaseKind.RETURN, S.RETURN_REQUESTED, "return_closed_by_buyer"): S.RETURN_CANCELLED,
     (CaseKind.RETURN, S.RETURN_AUTHORIZED, "return_closed_by_buyer"): S.RETURN_CANCELLED,
     (CaseKind.RETURN, None, "return_closed_by_buyer"): S.RETURN_CANCELLED,
+    (CaseKind.RETURN, S.RETURN_AUTHORIZED, "received"): S.RETURN_RECEIVED,
+    (CaseKind.RETURN, S.RETURN_RECEIVED, "done"): S.RETURN_REFUNDED,
+    (CaseKind.RETURN, S.RETURN_RECEIVED, "refunded"): S.RETURN_REFUNDED,
+    (CaseKind.RETURN, S.RETURN_AUTHORIZED, "refunded"): S.RETURN_REFUNDED,
+    (CaseKind.RETURN, S.RETURN_REQUESTED, "refunded"): S.RETURN_REFUNDED,
     (CaseKind.RETURN, ANY, "refund_issued"): S.RETURN_REFUNDED,
     (CaseKind.RETURN, None, "refund_issued"): S.RETURN_REFUNDED,
     # A-to-Z claims

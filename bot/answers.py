@@ -1,0 +1,128 @@
+"""Answers that leave sellerbot for someone other than the seller.
+
+To a buyer: through Amazon's relay alias, from the sender the seller approved in Seller
+Central, threaded to the buyer's message, and only after the guardrail check passes. To Amazon:
+A-to-Z answers are typed in Seller Central, so sellerbot drafts them from the case and the
+order evidence and mails the draft to the seller with the claim's link.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+
+from bot.core.drafts import appeal_draft, claim_answer_draft
+from bot.core.guardrails import check_buyer_message
+from bot.core.state import transition
+from bot.domain import CaseKind, CaseState
+from bot.edges.render import header_safe
+from bot.edges.store import iso
+from bot.orders_import import case_evidence
+from bot.runtime import Runtime, mask
+
+log = logging.getLogger("sellerbot")
+
+#: Marketplace -> language Amazon and the buyer use there.
+MARKETPLACE_LANG = {"amazon.fr": "fr", "amazon.de": "de", "amazon.it": "it",
+                    "amazon.es": "es", "amazon.co.uk": "en", "amazon.com": "en",
+                    "amazon.com.be": "fr", "amazon.nl": "en", "amazon.pl": "en",
+                    "amazon.se": "en"}
+
+
+def buyer_language(case: dict[str, Any]) -> str:
+    return case.get("language") or MARKETPLACE_LANG.get(case.get("marketplace") or "", "en")
+
+
+class AnswerFlow(Runtime):
+    """Buyer messages through the relay, and claim drafts for Amazon."""
+
+    def _relay_target(self, case: dict[str, Any]) -> tuple[str | None, str | None]:
+        """(relay alias, buyer message to thread to): the case's own, or the buyer's
+        message case on the same order."""
+        if case.get("buyer_alias"):
+            return case["buyer_alias"], case["data"].get("source_message_id")
+        if case.get("order_id"):
+            for other in self.store.cases_where("kind = 'message' and order_id = ? and "
+                                                "buyer_alias is not null",
+                                                [case["order_id"]], order_by="id desc"):
+                return other["buyer_alias"], other["data"].get("source_message_id")
+        return None, None
+
+    def _to_buyer(self, case: dict[str, Any], template: str, extra: dict[str, Any],
+                  now: datetime, results: list[dict[str, Any]], command: str,
+                  source: str) -> None:
+        s = self.settings
+        lang = buyer_language(case)
+        data = case["data"]
+        ctx = {"order_id": case.get("order_id"), "buyer_name": data.get("buyer_name"),
+               "seller_name": s.seller.name, "text": "", "rma": None, "return_address": None,
+               "refund_amount": data.get("amount"), "items": data.get("items") or [],
+               "ref": case["ref"], "lang": lang, "bot_name": s.bot.name, **extra}
+        subject, text, _html = self.renderer.render_parts(template, lang, ctx)
+        violations = check_buyer_message(f"{subject}\n{text}",
+                                         allowed_hosts=tuple(s.buyer.allowed_hosts))
+        if violations:
+            results.append({"command": command, "ok": False, "text": "guardrail",
+                            "violations": [v.message(s.seller.language) for v in violations]})
+            return None
+        alias, thread = self._relay_target(case)
+        contact = data.get("links", {}).get("reply")
+        if alias is None or not s.buyer.sender:
+            # No relay address known (return mails carry a contact link, not an alias), or
+            # no approved sender configured: hand the seller the text to paste.
+            results.append({"command": command, "ok": True, "text": "paste",
+                            "url": contact, "message": text,
+                            "why": "no_sender" if alias else "no_relay"})
+            return None
+        msg = EmailMessage()
+        local, domain = s.buyer.sender.split("@", 1)
+        msg["From"] = Address(header_safe(s.buyer.sender_name or s.seller.name, 80), local,
+                              domain)
+        msg["To"] = alias
+        msg["Subject"] = header_safe(subject, 200)
+        msg["Date"] = format_datetime(now)
+        message_id = make_msgid(domain=domain)
+        msg["Message-ID"] = message_id
+        if thread:
+            msg["In-Reply-To"] = thread
+            msg["References"] = thread
+        msg.set_content(text)
+        self.store.enqueue(kind="email", effect_key=f"buyer:{case['ref']}:{command}:{source}",
+                           now=now, case_id=case["id"], message_id=message_id,
+                           payload={"from": s.buyer.sender, "to": [alias],
+                                    "raw": msg.as_string(), "template": template})
+        self.store.add_event(case["id"], now, "buyer_answer", source_message_id=source,
+                             from_state=case["state"], to_state=None,
+                             reason=f"{template} to {mask(alias)}")
+        if case["kind"] == "message":
+            outcome = transition(CaseKind.MESSAGE, CaseState(case["state"]), "replied")
+            if outcome.to_state is not None:
+                self.store.update_case(case["id"], state=str(outcome.to_state),
+                                       updated_at=iso(now))
+                self.store.cancel_reminders(case["id"], now)
+                case["state"] = str(outcome.to_state)
+        results.append({"command": command, "ok": True, "text": "buyer_sent",
+                        "to": mask(alias)})
+        return None
+
+    def _send_claim_draft(self, case: dict[str, Any], now: datetime, *, answer: str = "",
+                          effect_key: str | None = None) -> None:
+        """The answer to Amazon, drafted from the evidence, ready to paste before the
+        deadline; the seller's own text (RÉPONSE AZ) goes first when given."""
+        lang = buyer_language(case)
+        evidence = case_evidence(self.store, case)
+        appeal = case["state"] == str(CaseState.CLAIM_GRANTED)
+        maker = appeal_draft if appeal else claim_answer_draft
+        draft = maker(case, evidence, lang, now, seller_name=self.settings.seller.name)
+        text = f"{answer.strip()}\n\n{draft.text}" if answer.strip() else draft.text
+        links = case["data"].get("links") or {}
+        self._email_seller(case, "claim_draft", now,
+                           effect_key=effect_key or f"claim-draft:{case['ref']}:{case['state']}",
+                           extra={"draft_text": text, "missing": draft.missing,
+                                  "strength": draft.strength, "warnings": draft.warnings,
+                                  "appeal": appeal,
+                                  "link_url": links.get("appeal" if appeal else "respond")})

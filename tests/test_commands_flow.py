@@ -1,0 +1,165 @@
+"""Seller commands beyond AUTORISER, through the service with a real SMTP sink and stand-in:
+answers to buyers through the relay (and the guardrail), keep-item offers, REÇU and the refund
+clock, refunds above the threshold with a confirmation code, claim drafts, digest numbers."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import icalendar
+import pytest
+
+from bot.clock import FixedClock
+from bot.edges.store import parse_iso
+from bot.sandbox import ActionLinkStandIn, SmtpSink
+from bot.service import Service
+from tests.test_abuse import (CORPUS, SELLER, START, WAIT, make_service, parsed,
+                              return_request_for, seller_reply)
+
+RELAY = "k7f3m2xq9wd1bvz@marketplace.amazon.fr"
+MESSAGE = (CORPUS / "13_fr_buyer_message.eml").read_bytes()
+RETURN = (CORPUS / "02_fr_return_request_multipart.eml").read_bytes()
+CLAIM_INFO = (CORPUS / "09_fr_claim_info_requested.eml").read_bytes()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def svc(tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn,
+        clock: FixedClock) -> Service:
+    return make_service(tmp_path, smtp_sink, link_standin, clock,
+                        buyer={"sender": "ventes@lumen-et-cie.fr"},
+                        digest={"enabled": False})
+
+
+def _notice_for(svc: Service, smtp_sink: SmtpSink, raw: bytes, count: int = 1):  # type: ignore[no-untyped-def]
+    assert svc.ingest(raw) == "case"
+    svc.tick()
+    return parsed(smtp_sink.wait_for(count, WAIT)[count - 1])
+
+
+def _answer(svc: Service, smtp_sink: SmtpSink, notice, body: str, clock: FixedClock,  # type: ignore[no-untyped-def]
+            count: int) -> str:
+    clock.advance(minutes=1)
+    assert svc.ingest(seller_reply(notice, body, clock.now())) == "commands"
+    svc.tick()
+    mails = smtp_sink.wait_for(count, WAIT)
+    answer = [m for m in mails if m.rcpt_tos == (SELLER,) and "Re:" in str(m.message["Subject"])]
+    return parsed(answer[-1]).get_body(("plain",)).get_content()
+
+
+def test_reply_to_buyer_goes_through_the_relay_threaded(svc: Service, smtp_sink: SmtpSink,
+                                                        clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, MESSAGE)
+    body = _answer(svc, smtp_sink, notice, "RÉPONDRE Bonjour Julie, je vous envoie une "
+                   "nouvelle lanterne dès demain.", clock, 3)
+    assert "message envoyé à l'acheteur" in body
+    to_buyer = next(m for m in smtp_sink.messages if RELAY in m.rcpt_tos)
+    msg = parsed(to_buyer)
+    assert msg["From"].addresses[0].addr_spec == "ventes@lumen-et-cie.fr"
+    assert msg["In-Reply-To"] == "<9544a9bdbb2f-987814@marketplace.amazon.fr>"
+    assert "nouvelle lanterne" in msg.get_body(("plain",)).get_content()
+    assert msg["Auto-Submitted"] is None  # a person's answer, not an automated mail
+    case = svc.store.cases_where("kind = 'message'", [])[0]
+    assert case["state"] == "message_replied"
+    assert all(r["status"] != "pending" for r in svc.store.reminders(case["id"]))
+
+
+def test_guardrail_blocks_a_review_request_and_says_why(svc: Service, smtp_sink: SmtpSink,
+                                                        clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, MESSAGE)
+    body = _answer(svc, smtp_sink, notice, "RÉPONDRE Merci ! Laissez-nous un avis 5 étoiles "
+                   "sur www.lumen-boutique.fr", clock, 2)
+    assert "NON envoyé" in body
+    assert not any(RELAY in m.rcpt_tos for m in smtp_sink.messages)
+    case = svc.store.cases_where("kind = 'message'", [])[0]
+    assert case["state"] == "message_awaiting_reply"  # still waiting: nothing was sent
+
+
+def test_keep_item_without_relay_hands_the_text_to_paste(svc: Service, smtp_sink: SmtpSink,
+                                                         clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, RETURN)
+    body = _answer(svc, smtp_sink, notice, "GARDER", clock, 2)
+    assert "Copiez ce texte" in body
+    assert "messaging/contact/returns" in body  # the return's contact-buyer link
+    assert not any("marketplace.amazon" in r for m in smtp_sink.messages for r in m.rcpt_tos)
+
+
+def test_received_starts_the_refund_clock(svc: Service, smtp_sink: SmtpSink,
+                                          clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, RETURN)
+    _answer(svc, smtp_sink, notice, "FAIT", clock, 2)  # authorized in Seller Central
+    body = _answer(svc, smtp_sink, notice, "REÇU", clock, 3)
+    assert "REÇU : c'est noté" in body
+    case = svc.store.cases_where("kind = 'return'", [])[0]
+    assert case["state"] == "return_received"
+    deadline = parse_iso(case["deadline"])
+    assert deadline is not None and clock.now() < deadline <= clock.now() + timedelta(days=5)
+    pending = [r for r in svc.store.reminders(case["id"]) if r["status"] == "pending"]
+    assert pending, "the 2-business-day refund deadline gets reminders"
+
+
+def test_refund_above_threshold_needs_the_confirmation_code(svc: Service, smtp_sink: SmtpSink,
+                                                            clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, RETURN)
+    body = _answer(svc, smtp_sink, notice, "REMBOURSER 150,00 €", clock, 2)
+    code = re.search(r"CONFIRMER ([0-9A-F]{6})", body)
+    assert code, body
+    case = svc.store.cases_where("kind = 'return'", [])[0]
+    assert not [e for e in svc.store.events(case["id"]) if e["kind"] == "refund_requested"]
+    wrong = _answer(svc, smtp_sink, notice, "CONFIRMER 000000", clock, 3)
+    assert "code inconnu" in wrong
+    right = _answer(svc, smtp_sink, notice, f"CONFIRMER {code.group(1)}", clock, 4)
+    assert "remboursez 150.00" in right and "/orders-v3/order/405-2290417-6638150/" in right
+    assert [e for e in svc.store.events(case["id"]) if e["kind"] == "refund_requested"]
+
+
+def test_claim_information_request_brings_a_draft_to_paste(svc: Service,
+                                                           smtp_sink: SmtpSink) -> None:
+    assert svc.ingest(CLAIM_INFO) == "case"
+    svc.tick()
+    mails = smtp_sink.wait_for(2, WAIT)
+    draft = next(parsed(m) for m in mails if "Projet de réponse" in str(m.message["Subject"]))
+    assert "405-9051873-3386621" in str(draft["Subject"])
+    text = draft.get_body(("plain",)).get_content()
+    assert "405-9051873-3386621" in text
+    assert "suivi" in text.lower()  # no tracking imported: the draft says what is missing
+
+
+def test_digest_numbers_let_the_seller_act_on_several_cases(tmp_path: Path,
+                                                            smtp_sink: SmtpSink,
+                                                            link_standin: ActionLinkStandIn
+                                                            ) -> None:
+    clock = FixedClock(START)
+    svc = make_service(tmp_path, smtp_sink, link_standin, clock,
+                       digest={"enabled": True, "time": "09:00"})
+    for n in (1, 2):
+        raw = return_request_for(f"405-229041{n}-663815{n}", START - timedelta(minutes=5),
+                                 f"<rr-{n}@amazonses.com>")
+        assert svc.ingest(raw) == "case"
+    svc.tick()
+    assert len(smtp_sink.wait_for(2, WAIT)) == 2  # two notices, no digest before 09:00
+    clock.set(START.replace(hour=8, minute=0))  # 09:00 Paris
+    svc.tick()
+    digest = parsed(smtp_sink.wait_for(3, WAIT)[2])
+    assert "2 dossiers" in str(digest["Subject"]) or "2 dossier" in str(digest["Subject"])
+    ics = next(p for p in digest.walk() if p.get_content_type() == "text/calendar")
+    calendar = icalendar.Calendar.from_ical(ics.get_payload(decode=True))
+    assert len(calendar.walk("VEVENT")) == 2
+    assert all(ev.walk("VALARM") for ev in calendar.walk("VEVENT"))
+    svc.tick()
+    assert len(smtp_sink.messages) == 3  # one digest a day
+
+    assert svc.ingest(seller_reply(digest, "AUTORISER 1 2", clock.now())) == "commands"
+    svc.tick()
+    hits = link_standin.wait_for_hits(2, WAIT)
+    assert {h.params["searchString"][0] for h in hits} == {"405-2290411-6638151",
+                                                          "405-2290412-6638152"}
+    answer = parsed(smtp_sink.wait_for(4, WAIT)[3]).get_body(("plain",)).get_content()
+    assert answer.count("AUTORISER : fait") == 2
+    assert "[R-2026-0001]" in answer and "[R-2026-0002]" in answer
