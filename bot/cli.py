@@ -75,6 +75,57 @@ def run(config: str, once: bool, dry_run: str | None, log_format: str, verbose: 
 
 
 @main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+@click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="First day to read (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True,
+              help="Work on a copy of the database and only show what would be sent.")
+def backfill(config: str, since: Any, dry_run: bool) -> None:
+    """Rebuild case state from past notifications (nothing sent for past deadlines)."""
+    import sqlite3
+    import tempfile
+
+    from rich.progress import Progress
+
+    from bot.daemon import AlreadyRunning, Daemon
+
+    settings = _load(config)
+    work = tempfile.TemporaryDirectory(prefix="sellerbot-backfill-") if dry_run else None
+    db_path = settings.bot.database
+    out_dir = None
+    if work is not None:
+        db_path = str(Path(work.name) / "copy.db")
+        out_dir = str(Path(work.name) / "would-send")
+        if Path(settings.bot.database).exists():
+            with sqlite3.connect(settings.bot.database) as src, sqlite3.connect(db_path) as dst:
+                src.backup(dst)
+    daemon = Daemon(settings, SystemClock(), db_path=db_path, dry_run_dir=out_dir)
+    with Progress(transient=False) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(folder: str, done: int, total: int) -> None:
+            if folder not in tasks:
+                tasks[folder] = bar.add_task(f"{folder}", total=total or 1)
+            bar.update(tasks[folder], completed=done if total else 1)
+
+        try:
+            stats = daemon.backfill(since.date(), progress)
+        except AlreadyRunning as exc:
+            raise click.ClickException(f"{exc} (stop it first, or use --dry-run)") from None
+    click.echo("backfill: " + ", ".join(f"{k}={v}" for k, v in sorted(stats.by_status.items()))
+               or "backfill: nothing new")
+    if work is not None:
+        import email
+
+        files = sorted(Path(out_dir or ".").glob("*.eml")) if out_dir else []
+        click.echo(f"dry run: {len(files)} mail(s) would be sent; the database is unchanged")
+        for f in files:
+            msg = email.message_from_bytes(f.read_bytes())
+            click.echo(f"  to {msg['To']}: {msg['Subject']}")
+        work.cleanup()
+
+
+@main.command()
 def demo() -> None:
     """Run the whole flow in one process on an embedded default (no account, no network)."""
     from bot.demo import run_demo

@@ -14,7 +14,9 @@ import queue
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
@@ -156,7 +158,8 @@ class Daemon:
             service.flush_notices()
 
     def _sync_uids(self, service: Service, watcher: FolderWatcher, account: str,
-                   uids: list[int], uidvalidity: int, pool: Executor | None) -> int:
+                   uids: list[int], uidvalidity: int, pool: Executor | None,
+                   progress: Callable[[int], None] | None = None) -> int:
         bots = (self.settings.bot.address,)
         sellers = tuple(self.settings.seller.addresses)
         candidates: list[int] = []
@@ -187,12 +190,16 @@ class Daemon:
                     self.stats.count(service.apply(raw, notice, origin))
                     count += 1
             failpoints.reach("after_commit")
+            if progress is not None:
+                progress(len(batch))
             self._file_away(watcher, account, [f.uid for f in batch])
         with self.store.transaction():
             while pending_skip is not None:
                 self._skip(service, account, watcher.folder, uidvalidity, pending_skip)
                 pending_skip = next(skipped_iter, None)
         self._file_away(watcher, account, [uid for uid, _ in skipped])
+        if progress is not None and skipped:
+            progress(len(skipped))
         return count
 
     def _file_away(self, watcher: FolderWatcher, account: str, uids: list[int],
@@ -266,6 +273,47 @@ class Daemon:
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
+
+    def backfill(self, since: date, progress: Callable[[str, int, int], None] | None = None
+                 ) -> Stats:
+        """Rebuild case state from notifications received since `since`: nothing is sent
+        for a step whose deadline is already past, open cases are summarized in one mail."""
+        service = self._open()
+        account = imap_account(self.settings)
+        try:
+            if account is None:
+                raise RuntimeError("backfill needs an [imap] section")
+            assert self.settings.imap is not None
+            for folder in self.settings.imap.folders:
+                watcher = FolderWatcher(account, folder, batch_size=self.settings.imap.batch_size)
+                try:
+                    uidvalidity = watcher.open()
+                    found = watcher.uids_since(since)
+                    done = self.store.statuses(account.name, folder, uidvalidity, found) \
+                        if self.store else {}
+                    todo = [u for u in found if u not in done]
+                    seen = 0
+
+                    def step(n: int, folder: str = folder, total: int = len(todo)) -> None:
+                        nonlocal seen
+                        seen += n
+                        if progress is not None:
+                            progress(folder, min(seen, total), total)
+
+                    step(0)
+                    service.backfill = service.hold_notices = True
+                    try:
+                        self._sync_uids(service, watcher, account.name, todo, uidvalidity,
+                                        None, step)
+                    finally:
+                        service.backfill = service.hold_notices = False
+                        service.flush_notices()
+                finally:
+                    watcher.close()
+            service.tick()
+        finally:
+            self.close()
+        return self.stats
 
     # -- daemon -------------------------------------------------------------------------
     def wake(self) -> None:

@@ -163,3 +163,18 @@ def test_digest_numbers_let_the_seller_act_on_several_cases(tmp_path: Path,
     answer = parsed(smtp_sink.wait_for(4, WAIT)[3]).get_body(("plain",)).get_content()
     assert answer.count("AUTORISER : fait") == 2
     assert "[R-2026-0001]" in answer and "[R-2026-0002]" in answer
+
+
+def test_claim_on_an_order_with_an_open_return_links_both(svc: Service,
+                                                          smtp_sink: SmtpSink) -> None:
+    order = "405-9051873-3386621"  # the claim corpus mails' order
+    raw = return_request_for(order, START - timedelta(hours=2), "<rr-claim@amazonses.com>")
+    assert svc.ingest(raw) == "case"
+    assert svc.ingest((CORPUS / "08_fr_claim_filed.eml").read_bytes()) == "case"
+    assert svc.ingest(CLAIM_INFO) == "case"
+    ret = svc.store.cases_where("kind = 'return'", [])[0]
+    claim = svc.store.cases_where("kind = 'claim'", [])[0]
+    assert claim["linked_case_id"] == ret["id"] and ret["linked_case_id"] == claim["id"]
+    assert claim["state"] == "claim_info_requested"  # filed, then information requested
+    assert "escalated" in [e["kind"] for e in svc.store.events(ret["id"])]
+    assert len(svc.store.cases_where("kind = 'claim'", [])) == 1  # one claim, two mails

@@ -164,3 +164,53 @@ def test_processed_mail_is_left_in_place_by_default_or_moved(tmp_path: Path, dov
     assert client.select_folder("Done")[b"EXISTS"] == 2
     assert client.select_folder("Quarantine")[b"EXISTS"] == 1
     client.logout()
+
+
+@pytest.mark.servers
+def test_backfill_dry_run_then_real(tmp_path: Path, dovecot, smtp_sink, link_standin) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    for name in ("02_fr_return_request_multipart.eml", "08_fr_claim_filed.eml",
+                 "13_fr_buyer_message.eml"):
+        dovecot.append((CORPUS / name).read_bytes())
+    config = tmp_path / "c.toml"
+    config.write_text(f"""
+[seller]
+addresses = ["claire.martin@lumen-et-cie.fr"]
+[bot]
+address = "assistant@lumen-et-cie.fr"
+database = "{tmp_path / 'b.db'}"
+secret = "backfill-secret-0123456789"
+[imap]
+host = "{dovecot.host}"
+port = {dovecot.port}
+security = "none"
+username = "{dovecot.user}"
+password = "{dovecot.password}"
+[smtp]
+host = "{smtp_sink.host}"
+port = {smtp_sink.port}
+security = "none"
+[digest]
+enabled = false
+""", encoding="utf-8")
+    runner = CliRunner()
+    dry = runner.invoke(main, ["backfill", "--config", str(config), "--since", "2026-01-01",
+                               "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would be sent" in dry.output
+    assert smtp_sink.messages == []
+    assert not (tmp_path / "b.db").exists() or sqlite3.connect(tmp_path / "b.db").execute(
+        "select count(*) from sqlite_master where name = 'cases'").fetchone()[0] == 0
+
+    real = runner.invoke(main, ["backfill", "--config", str(config), "--since", "2026-01-01"])
+    assert real.exit_code == 0, real.output
+    with sqlite3.connect(tmp_path / "b.db") as conn:
+        assert conn.execute("select count(*) from cases").fetchone()[0] == 3
+    again = runner.invoke(main, ["backfill", "--config", str(config), "--since", "2026-01-01"])
+    assert again.exit_code == 0
+    with sqlite3.connect(tmp_path / "b.db") as conn:
+        assert conn.execute("select count(*) from cases").fetchone()[0] == 3
+        assert conn.execute("select count(*) from messages").fetchone()[0] == 3

@@ -13,6 +13,7 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 import imapclient
 from imapclient.exceptions import IMAPClientError
@@ -104,6 +105,11 @@ class FolderWatcher:
         assert self.client is not None
         return sorted(u for u in self.client.search(["UID", f"{after_uid + 1}:*"])
                       if u > after_uid)
+
+    def uids_since(self, since: date) -> list[int]:
+        """UIDs of messages received on or after `since` (IMAP SEARCH SINCE, by day)."""
+        assert self.client is not None
+        return sorted(self.client.search(["SINCE", since]))
 
     def fetch_headers(self, uids: list[int], fields: tuple[str, ...]
                       ) -> Iterator[tuple[int, bytes]]:
