@@ -27,7 +27,8 @@ class CaseFlow(Runtime):
         """Order id first (with return/claim id when both sides have one), then relay alias."""
         if notice.order_id:
             rows = self.store.cases_where("kind = ? and order_id = ?",
-                                          [str(case_kind), notice.order_id], order_by="id desc")
+                                          [str(case_kind), notice.order_id], order_by="id desc",
+                                          limit=20)
             for row in rows:
                 rid = notice.return_request_id or notice.claim_id
                 theirs = row.get("return_request_id") or row.get("claim_id")

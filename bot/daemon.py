@@ -13,7 +13,7 @@ import os
 import queue
 import threading
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,13 +26,13 @@ from bot import failpoints
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core.parse import parse_message
-from bot.core.triage import TRIAGE_FIELDS, is_candidate
+from bot.core.triage import is_candidate
 from bot.domain import Notice
 from bot.edges import systemd
 from bot.edges.intake import SmtpIntake
 from bot.edges.metrics import MetricsServer
 from bot.edges.oauth import token_source_for
-from bot.edges.mailbox import FolderWatcher, ImapAccount, backoff_delays
+from bot.edges.mailbox import Fetched, FolderWatcher, ImapAccount, backoff_delays
 from bot.edges.scheduler import WakeScheduler
 from bot.edges.store import Store
 from bot.service import Origin, Service, body_hash, normalize_eol
@@ -43,9 +43,20 @@ log = logging.getLogger("sellerbot.daemon")
 _HEADERS = BytesHeaderParser(policy=compat32)
 
 
-def _parse_in_worker(raw: bytes, options: dict[str, Any]) -> Notice:
+def _parse_chunk(raws: list[bytes], options: dict[str, Any]) -> list[Notice]:
     """Module-level so a process pool can call it: parsing is pure and CPU-bound."""
-    return parse_message(raw, **options)
+    return [parse_message(raw, **options) for raw in raws]
+
+
+@dataclass
+class _Prepared:
+    """A fetched batch, triaged, with its parse running (futures) or done (notices)."""
+
+    batch: list[Fetched]
+    raws: list[bytes]
+    relevant: list[bool]
+    futures: list[Future[list[Notice]]] | None = None
+    notices: list[Notice] = field(default_factory=list)
 
 
 class AlreadyRunning(Exception):
@@ -160,46 +171,56 @@ class Daemon:
     def _sync_uids(self, service: Service, watcher: FolderWatcher, account: str,
                    uids: list[int], uidvalidity: int, pool: Executor | None,
                    progress: Callable[[int], None] | None = None) -> int:
+        """Pipeline: while batch N is applied (one transaction, in UID order), batch N+1 is
+        already fetched, triaged on its headers and being parsed on the other cores."""
+        count = 0
+        pending: _Prepared | None = None
+        for batch in watcher.fetch_bodies(uids):
+            prepared = self._prepare(service, batch, pool)
+            if pending is not None:
+                count += self._apply_batch(service, watcher, account, uidvalidity, pending,
+                                           progress)
+            pending = prepared
+        if pending is not None:
+            count += self._apply_batch(service, watcher, account, uidvalidity, pending,
+                                       progress)
+        return count
+
+    def _prepare(self, service: Service, batch: list[Fetched], pool: Executor | None
+                 ) -> _Prepared:
         bots = (self.settings.bot.address,)
         sellers = tuple(self.settings.seller.addresses)
-        candidates: list[int] = []
-        skipped: list[tuple[int, bytes]] = []
-        for uid, header in watcher.fetch_headers(uids, TRIAGE_FIELDS):
-            if is_candidate(header, bots, sellers):
-                candidates.append(uid)
-            else:
-                skipped.append((uid, header))
-        options = service.parse_options()
+        raws = [normalize_eol(f.raw) for f in batch]
+        relevant = [is_candidate(raw.split(b"\n\n", 1)[0] + b"\n\n", bots, sellers)
+                    for raw in raws]
+        wanted = [raw for raw, keep in zip(raws, relevant) if keep]
+        if pool is not None and len(wanted) > 8:
+            options = service.parse_options()
+            chunks = [wanted[i:i + 16] for i in range(0, len(wanted), 16)]
+            return _Prepared(batch, raws, relevant,
+                             futures=[pool.submit(_parse_chunk, c, options) for c in chunks])
+        return _Prepared(batch, raws, relevant, notices=[service.parse(r) for r in wanted])
+
+    def _apply_batch(self, service: Service, watcher: FolderWatcher, account: str,
+                     uidvalidity: int, prepared: _Prepared,
+                     progress: Callable[[int], None] | None) -> int:
+        assert self.store is not None
+        notices = iter(prepared.notices if prepared.futures is None else
+                       [n for f in prepared.futures for n in f.result()])
         count = 0
-        skipped_iter = iter(skipped)
-        pending_skip = next(skipped_iter, None)
-        for batch in watcher.fetch_bodies(candidates):
-            raws = [normalize_eol(f.raw) for f in batch]
-            if pool is not None and len(raws) > 8:
-                notices = list(pool.map(_parse_in_worker, raws, [options] * len(raws),
-                                        chunksize=16))
-            else:
-                notices = [service.parse(raw) for raw in raws]
-            with self.store.transaction():
-                for fetched, raw, notice in zip(batch, raws, notices):
-                    # keep UID order: record triaged-out messages that come before this one
-                    while pending_skip is not None and pending_skip[0] < fetched.uid:
-                        self._skip(service, account, watcher.folder, uidvalidity, pending_skip)
-                        pending_skip = next(skipped_iter, None)
-                    origin = Origin(account, watcher.folder, fetched.uidvalidity, fetched.uid)
-                    self.stats.count(service.apply(raw, notice, origin))
-                    count += 1
-            failpoints.reach("after_commit")
-            if progress is not None:
-                progress(len(batch))
-            self._file_away(watcher, account, [f.uid for f in batch])
         with self.store.transaction():
-            while pending_skip is not None:
-                self._skip(service, account, watcher.folder, uidvalidity, pending_skip)
-                pending_skip = next(skipped_iter, None)
-        self._file_away(watcher, account, [uid for uid, _ in skipped])
-        if progress is not None and skipped:
-            progress(len(skipped))
+            for fetched, raw, keep in zip(prepared.batch, prepared.raws, prepared.relevant):
+                origin = Origin(account, watcher.folder, fetched.uidvalidity, fetched.uid)
+                if keep:
+                    self.stats.count(service.apply(raw, next(notices), origin))
+                    count += 1
+                elif not self.store.seen_uid(account, watcher.folder, uidvalidity,
+                                             fetched.uid):
+                    self._skip(service, origin, raw)
+        failpoints.reach("after_commit")
+        if progress is not None:
+            progress(len(prepared.batch))
+        self._file_away(watcher, account, [f.uid for f in prepared.batch])
         return count
 
     def _file_away(self, watcher: FolderWatcher, account: str, uids: list[int],
@@ -226,15 +247,12 @@ class Daemon:
         except Exception as exc:  # noqa: BLE001 - filing is cosmetic; processing is recorded
             log.warning("could not move processed mail: %s", exc)
 
-    def _skip(self, service: Service, account: str, folder: str, uidvalidity: int,
-              item: tuple[int, bytes]) -> None:
-        uid, header = item
-        if self.store is not None and self.store.seen_uid(account, folder, uidvalidity, uid):
-            return
-        message_id = _HEADERS.parsebytes(header).get("Message-ID")
-        service.record_skipped(Origin(account, folder, uidvalidity, uid),
-                               str(message_id).strip() if message_id else None,
-                               body_hash(header), "triage: headers show no Amazon or seller mail")
+    def _skip(self, service: Service, origin: Origin, raw: bytes) -> None:
+        """Triaged out on its headers: recorded as ignored, never parsed."""
+        header = raw.split(b"\n\n", 1)[0]
+        message_id = _HEADERS.parsebytes(header + b"\n\n").get("Message-ID")
+        service.record_skipped(origin, str(message_id).strip() if message_id else None,
+                               body_hash(raw), "triage: headers show no Amazon or seller mail")
         self.stats.count("ignored")
 
     # -- --once -------------------------------------------------------------------------
@@ -470,9 +488,9 @@ class Daemon:
                 service.tick()
                 if self._scheduler is not None:
                     assert self.store is not None
+                    # Only the next due time: the store holds the rest, the sweep is the net.
                     wakeup = service.next_wakeup()
-                    self._scheduler.sync([*self.store.pending_reminder_times(),
-                                          *([wakeup] if wakeup else [])])
+                    self._scheduler.sync([wakeup] if wakeup else [])
             except Exception:  # noqa: BLE001 - the loop must go on; the store is consistent
                 log.exception("worker error on %s", kind)
             finally:

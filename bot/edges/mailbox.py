@@ -73,7 +73,9 @@ class FolderWatcher:
     def open(self) -> int:
         self.close()
         self.client = connect(self.account)
-        info = self.client.select_folder(self.folder, readonly=False)
+        # EXAMINE: read-only is all intake needs (BODY.PEEK[] never sets \\Seen), and
+        # Dovecot pushes IDLE news to a read-only session sooner.
+        info = self.client.select_folder(self.folder, readonly=True)
         self.uidvalidity = int(info[b"UIDVALIDITY"])
         if self.use_idle and b"IDLE" not in self.client.capabilities():
             log.info("%s has no IDLE: polling every %ss", self.account.host, self.poll)
@@ -111,23 +113,6 @@ class FolderWatcher:
         assert self.client is not None
         return sorted(self.client.search(["SINCE", since]))
 
-    def fetch_headers(self, uids: list[int], fields: tuple[str, ...]
-                      ) -> Iterator[tuple[int, bytes]]:
-        """A few header fields per message, for triage before any body is fetched."""
-        assert self.client is not None
-        item = f"BODY.PEEK[HEADER.FIELDS ({' '.join(fields)})]"
-        key = f"BODY[HEADER.FIELDS ({' '.join(fields)})]".encode()
-        for start in range(0, len(uids), self.batch_size * 5):
-            chunk = uids[start:start + self.batch_size * 5]
-            data = self.client.fetch(chunk, [item])
-            for uid in chunk:
-                entry = data.get(uid, {})
-                header = entry.get(key)
-                if header is None:  # some servers echo the item name differently
-                    header = next((v for k, v in entry.items()
-                                   if isinstance(k, bytes) and k.startswith(b"BODY[HEADER")), b"")
-                yield uid, bytes(header or b"")
-
     def fetch_bodies(self, uids: list[int]) -> Iterator[list[Fetched]]:
         """Full messages (BODY.PEEK[]: \\Seen untouched), one batch at a time."""
         assert self.client is not None and self.uidvalidity is not None
@@ -144,6 +129,7 @@ class FolderWatcher:
             return
         if not self.client.folder_exists(folder):
             self.client.create_folder(folder)
+        self.client.select_folder(self.folder, readonly=False)
         if self.client.has_capability("MOVE"):
             self.client.move(uids, folder)
         else:
@@ -151,6 +137,7 @@ class FolderWatcher:
             self.client.delete_messages(uids)
             self.client.uid_expunge(uids) if self.client.has_capability("UIDPLUS") \
                 else self.client.expunge()
+        self.client.select_folder(self.folder, readonly=True)
 
     def wait(self, stop: threading.Event, max_wait: float) -> bool:
         """Block until the server reports news, `max_wait` elapses or `stop` is set.

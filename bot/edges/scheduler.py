@@ -35,7 +35,7 @@ class WakeScheduler:
             self._scheduler.shutdown(wait=False)
 
     def sync(self, times: Iterable[datetime]) -> None:
-        """Replace the date jobs by one per distinct due time (rebuilt from the store)."""
+        """Replace the date jobs by one per given time (the caller passes the next one)."""
         for job in self._scheduler.get_jobs():
             if job.id != "sweep" and job.trigger.__class__.__name__ == "DateTrigger":
                 job.remove()

@@ -187,7 +187,15 @@ class Store:
         return {"id": row[0], "status": row[1], "case_id": row[2]} if row else None
 
     def record_message(self, **row: Any) -> int:
-        return self.db["messages"].insert(row).last_pk
+        return self._insert("messages", row)
+
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
+        """Plain INSERT: the hot path of a sync (sqlite-utils' insert re-reads the schema)."""
+        cols = list(row)
+        cur = self.conn.execute(
+            f"insert into {table} ({', '.join(cols)}) values ({', '.join('?' * len(cols))})",
+            [row[c] for c in cols])
+        return int(cur.lastrowid or 0)
 
     def set_message_status(self, message_row: int, status: str, reason: str) -> None:
         self.db.execute("update messages set status = ?, reason = ? where id = ?",
@@ -197,9 +205,8 @@ class Store:
         self.db.execute("update messages set case_id = ? where id = ?", [case_id, message_row])
 
     def quarantine(self, message_row: int, reason: str, raw: bytes, now: datetime) -> int:
-        return self.db["quarantine"].insert({"message_row": message_row, "reason": reason,
-                                             "raw": raw, "created_at": iso(now),
-                                             "alerted": 0}).last_pk
+        return self._insert("quarantine", {"message_row": message_row, "reason": reason,
+                                           "raw": raw, "created_at": iso(now), "alerted": 0})
 
     # -- cases ----------------------------------------------------------------------------
     def next_ref(self, prefix: str, year: int) -> str:
@@ -211,13 +218,15 @@ class Store:
 
     def insert_case(self, row: dict[str, Any]) -> dict[str, Any]:
         row = {**row, "data": json.dumps(row.get("data") or {}, ensure_ascii=False)}
-        case_id = self.db["cases"].insert(row).last_pk
+        case_id = self._insert("cases", row)
         return self.case(case_id)  # type: ignore[return-value]
 
     def update_case(self, case_id: int, **changes: Any) -> None:
         if "data" in changes:
             changes["data"] = json.dumps(changes["data"], ensure_ascii=False)
-        self.db["cases"].update(case_id, changes)
+        cols = list(changes)
+        self.conn.execute(f"update cases set {', '.join(f'{c} = ?' for c in cols)} "
+                          "where id = ?", [*(changes[c] for c in cols), case_id])
 
     @staticmethod
     def _case_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -225,27 +234,33 @@ class Store:
         row["data"] = json.loads(row.get("data") or "{}")
         return row
 
+    def _select_cases(self, where: str, args: list[Any], order_by: str = "id",
+                      limit: int | None = None) -> list[dict[str, Any]]:
+        cur = self.conn.execute(f"select * from cases where {where} order by {order_by}"
+                                + (f" limit {int(limit)}" if limit else ""), args)
+        cols = [c[0] for c in cur.description]
+        return [self._case_row(dict(zip(cols, r))) for r in cur.fetchall()]
+
     def case(self, case_id: int) -> dict[str, Any] | None:
-        rows = list(self.db["cases"].rows_where("id = ?", [case_id]))
-        return self._case_row(rows[0]) if rows else None
+        rows = self._select_cases("id = ?", [case_id])
+        return rows[0] if rows else None
 
     def case_by_ref(self, ref: str) -> dict[str, Any] | None:
-        rows = list(self.db["cases"].rows_where("ref = ?", [ref.upper()]))
-        return self._case_row(rows[0]) if rows else None
+        rows = self._select_cases("ref = ?", [ref.upper()])
+        return rows[0] if rows else None
 
-    def cases_where(self, where: str, args: list[Any], order_by: str = "id") -> list[dict[str, Any]]:
-        return [self._case_row(r) for r in self.db["cases"].rows_where(where, args,
-                                                                       order_by=order_by)]
+    def cases_where(self, where: str, args: list[Any], order_by: str = "id",
+                    limit: int | None = None) -> list[dict[str, Any]]:
+        return self._select_cases(where, args, order_by, limit)
 
     def add_event(self, case_id: int, at: datetime, kind: str, *, source_message_id: str | None,
                   from_state: str | None, to_state: str | None, reason: str,
                   data: dict[str, Any] | None = None) -> None:
-        self.db["events"].insert({"case_id": case_id, "at": iso(at), "kind": kind,
-                                  "source_message_id": source_message_id,
-                                  "from_state": from_state, "to_state": to_state,
-                                  "reason": reason,
-                                  "data": json.dumps(data or {}, ensure_ascii=False,
-                                                     default=str)})
+        self.conn.execute(
+            "insert into events (case_id, at, kind, source_message_id, from_state, to_state, "
+            "reason, data) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [case_id, iso(at), kind, source_message_id, from_state, to_state, reason,
+             json.dumps(data or {}, ensure_ascii=False, default=str) if data else "{}"])
 
     def events(self, case_id: int) -> list[dict[str, Any]]:
         return list(self.db["events"].rows_where("case_id = ?", [case_id], order_by="id"))
@@ -264,12 +279,9 @@ class Store:
                               ).fetchone()
         return parse_iso(row[0]) if row and row[0] else None
 
-    def pending_reminder_times(self) -> list[datetime]:
-        return [parse_iso(r[0]) for r in self.db.execute(  # type: ignore[misc]
-            "select distinct due_at from reminders where status = 'pending'").fetchall()]
-
     def set_reminder_status(self, reminder_id: int, status: str, now: datetime) -> None:
-        self.db["reminders"].update(reminder_id, {"status": status, "sent_at": iso(now)})
+        self.conn.execute("update reminders set status = ?, sent_at = ? where id = ?",
+                          [status, iso(now), reminder_id])
 
     def cancel_reminders(self, case_id: int, now: datetime) -> int:
         cur = self.db.execute("update reminders set status = 'cancelled', sent_at = ? "
