@@ -166,11 +166,11 @@ def parse(files: tuple[str, ...], as_json: bool, authserv: tuple[str, ...],
             click.echo(f"  error: {data['error']}")
 
 
-def _store(config: str) -> Any:
+def _store(config: str, readonly: bool = False) -> Any:
     from bot.edges.store import Store
 
     settings = _load(config)
-    return settings, Store(settings.bot.database)
+    return settings, Store(settings.bot.database, readonly=readonly)
 
 
 @main.command()
@@ -182,7 +182,7 @@ def status(config: str, as_json: bool) -> None:
 
     from bot.edges.store import parse_iso
 
-    settings, store = _store(config)
+    settings, store = _store(config, readonly=True)
     now = SystemClock().now()
     # Plain columns only (no JSON decoding): fast on 100,000 open cases.
     rows = store.db.execute(
@@ -215,9 +215,8 @@ def status(config: str, as_json: bool) -> None:
                           "OVERDUE" if o["overdue"] else f"{o['hours_left']} h")
         Console().print(table)
     else:
-        for o in out:
-            click.echo("\t".join(str(o[k] or "") for k in ("ref", "kind", "state", "order_id",
-                                                            "deadline", "hours_left")))
+        keys = ("ref", "kind", "state", "order_id", "deadline", "hours_left")
+        click.echo("\n".join("\t".join(str(o[k] or "") for k in keys) for o in out))
 
 
 @main.command()
