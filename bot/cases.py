@@ -13,7 +13,7 @@ from typing import Any
 from bot.core import deadlines
 from bot.core.decide import Change, decide, reminder_kind_for
 from bot.core.state import CASE_KIND_OF, REF_PREFIX, event_name, is_open, transition
-from bot.domain import CaseKind, CaseState, LinkRole, Notice
+from bot.domain import OPEN_STATES_SQL, CaseKind, CaseState, LinkRole, Notice
 from bot.edges.store import iso, parse_iso
 from bot.runtime import Runtime
 
@@ -200,9 +200,8 @@ class CaseFlow(Runtime):
 
 
     def open_cases_summary(self, now: datetime) -> list[dict[str, Any]]:
-        rows = self.store.cases_where(
-            "state in ('return_requested','claim_info_requested','claim_granted',"
-            "'message_awaiting_reply')", [], order_by="deadline")
+        rows = self.store.cases_where(f"state in ({OPEN_STATES_SQL})", [],
+                                      order_by="deadline")
         return [{"ref": r["ref"], "kind": r["kind"], "state": r["state"],
                  "order_id": r["order_id"], "deadline": parse_iso(r["deadline"])} for r in rows]
 

@@ -180,15 +180,15 @@ def status(config: str, as_json: bool) -> None:
     """Open cases sorted by time left, overdue first."""
     from zoneinfo import ZoneInfo
 
+    from bot.domain import OPEN_STATES_SQL
     from bot.edges.store import parse_iso
 
     settings, store = _store(config, readonly=True)
     now = SystemClock().now()
     # Plain columns only (no JSON decoding): fast on 100,000 open cases.
     rows = store.db.execute(
-        "select ref, kind, state, order_id, deadline from cases where state in "
-        "('return_requested','return_received','claim_info_requested','claim_granted',"
-        "'message_awaiting_reply') order by deadline is null, deadline").fetchall()
+        f"select ref, kind, state, order_id, deadline from cases where state in "
+        f"({OPEN_STATES_SQL}) order by deadline is null, deadline").fetchall()
     zone = ZoneInfo(settings.seller.timezone)
     now_iso = now.isoformat(timespec="seconds")
     out = []

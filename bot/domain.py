@@ -198,6 +198,7 @@ class CaseKind(enum.StrEnum):
     RETURN = "return"
     CLAIM = "claim"
     MESSAGE = "message"
+    ORDER = "order"  # a buyer asked to cancel an order
 
 
 class CaseState(enum.StrEnum):
@@ -220,6 +221,9 @@ class CaseState(enum.StrEnum):
     MESSAGE_AWAITING_REPLY = "message_awaiting_reply"
     MESSAGE_REPLIED = "message_replied"
     MESSAGE_NO_RESPONSE_NEEDED = "message_no_response_needed"
+    # orders
+    CANCEL_REQUESTED = "cancel_requested"  # cancel in Seller Central before shipping
+    CANCEL_HANDLED = "cancel_handled"
 
 
 #: States in which the seller still has something to do before a deadline.
@@ -229,4 +233,8 @@ OPEN_STATES: frozenset[CaseState] = frozenset({
     CaseState.CLAIM_INFO_REQUESTED,
     CaseState.CLAIM_GRANTED,
     CaseState.MESSAGE_AWAITING_REPLY,
+    CaseState.CANCEL_REQUESTED,
 })
+
+#: The same, ready for an SQL `state in (...)` clause.
+OPEN_STATES_SQL = ",".join(f"'{s}'" for s in sorted(OPEN_STATES))

@@ -178,3 +178,19 @@ def test_claim_on_an_order_with_an_open_return_links_both(svc: Service,
     assert claim["state"] == "claim_info_requested"  # filed, then information requested
     assert "escalated" in [e["kind"] for e in svc.store.events(ret["id"])]
     assert len(svc.store.cases_where("kind = 'claim'", [])) == 1  # one claim, two mails
+
+
+def test_buyer_cancellation_request_is_a_case_with_a_deadline(svc: Service,
+                                                              smtp_sink: SmtpSink,
+                                                              clock: FixedClock) -> None:
+    raw = (Path(__file__).parent / "fixtures" / "unseen" / "b01_fr_brc.eml").read_bytes()
+    clock.set(START.replace(day=21, hour=19))
+    notice = _notice_for(svc, smtp_sink, raw)
+    assert "Demande d'annulation 405-8812093-1120394" in str(notice["Subject"])
+    assert "22/11 19:30" in str(notice["Subject"])  # 24 h after the request, Paris time
+    body = notice.get_body(("plain",)).get_content()
+    assert "/orders-v3/order/405-8812093-1120394/cancel-order" in body
+    answer = _answer(svc, smtp_sink, notice, "FAIT", clock, 2)
+    assert "annulation traitée" in answer
+    case = svc.store.cases_where("kind = 'order'", [])[0]
+    assert case["state"] == "cancel_handled"

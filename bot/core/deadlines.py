@@ -370,6 +370,8 @@ def deadline_for_state(state: str, at: datetime, marketplace: str | None,
         return claim_info_deadline(at, stated_hours), None
     if state == "claim_granted":
         return appeal_deadline(at, zone), None
-    if state == "message_awaiting_reply":
+    if state in ("message_awaiting_reply", "cancel_requested"):
+        # A cancellation request must be handled before the order ships; sellerbot gives it
+        # the buyer-message clock (24 h) rather than guess the ship date.
         return buyer_message_deadline(at), None
     return None, None

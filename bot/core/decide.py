@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.domain import CaseState, Kind, LinkRole, Notice
+from bot.domain import OPEN_STATES, CaseState, Kind, LinkRole, Notice
 
 S = CaseState
 
@@ -141,8 +141,7 @@ def _rule_keep_item(change: Change, policy: Policy) -> Decision | None:
 
 
 def _rule_needs_seller(change: Change, policy: Policy) -> Decision | None:
-    if change.after not in (S.RETURN_REQUESTED, S.CLAIM_INFO_REQUESTED, S.CLAIM_GRANTED,
-                            S.MESSAGE_AWAITING_REPLY):
+    if change.after not in OPEN_STATES:
         return None
     if change.before == change.after:
         return Decision("duplicate", "same state again (duplicate notification): nothing new "
@@ -200,7 +199,8 @@ def decide(change: Change, policy: Policy) -> Decision:
 def reminder_kind_for(state: CaseState) -> str:
     return {S.RETURN_REQUESTED: "return", S.RETURN_RECEIVED: "refund",
             S.CLAIM_INFO_REQUESTED: "claim",
-            S.CLAIM_GRANTED: "appeal", S.MESSAGE_AWAITING_REPLY: "message"}.get(state, "return")
+            S.CLAIM_GRANTED: "appeal", S.MESSAGE_AWAITING_REPLY: "message",
+            S.CANCEL_REQUESTED: "message"}.get(state, "return")
 
 
 def due_reminder_plan(deadline: datetime | None, due: list[dict[str, Any]],

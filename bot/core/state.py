@@ -26,9 +26,11 @@ CASE_KIND_OF: dict[Kind, CaseKind] = {
     Kind.CLAIM_APPEAL_DECIDED: CaseKind.CLAIM,
     Kind.BUYER_MESSAGE: CaseKind.MESSAGE,
     Kind.SELLER_REPLY_COPY: CaseKind.MESSAGE,
+    Kind.CANCELLATION_REQUEST: CaseKind.ORDER,
 }
 
-REF_PREFIX = {CaseKind.RETURN: "R", CaseKind.CLAIM: "C", CaseKind.MESSAGE: "M"}
+REF_PREFIX = {CaseKind.RETURN: "R", CaseKind.CLAIM: "C", CaseKind.MESSAGE: "M",
+              CaseKind.ORDER: "A"}
 
 ANY = "*"
 
@@ -78,11 +80,15 @@ TABLE: dict[tuple[CaseKind, str | None, str], CaseState] = {
     (CaseKind.MESSAGE, S.MESSAGE_AWAITING_REPLY, "replied"): S.MESSAGE_REPLIED,
     (CaseKind.MESSAGE, S.MESSAGE_AWAITING_REPLY, "done"): S.MESSAGE_REPLIED,
     (CaseKind.MESSAGE, S.MESSAGE_AWAITING_REPLY, "no_response_needed"): S.MESSAGE_NO_RESPONSE_NEEDED,
+    # buyer cancellation requests
+    (CaseKind.ORDER, None, "cancellation_request"): S.CANCEL_REQUESTED,
+    (CaseKind.ORDER, S.CANCEL_REQUESTED, "done"): S.CANCEL_HANDLED,
+    (CaseKind.ORDER, S.CANCEL_REQUESTED, "no_response_needed"): S.CANCEL_HANDLED,
 }
 
 #: Final states: a notification arriving late never reopens them.
 FINAL_STATES = frozenset({S.RETURN_CLOSED, S.RETURN_CANCELLED, S.RETURN_REFUNDED,
-                          S.CLAIM_DENIED, S.CLAIM_APPEAL_DECIDED})
+                          S.CLAIM_DENIED, S.CLAIM_APPEAL_DECIDED, S.CANCEL_HANDLED})
 
 
 @dataclass(frozen=True, slots=True)
