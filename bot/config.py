@@ -158,6 +158,7 @@ class OAuthSettings(_Section):
 
 
 class ImapSettings(Secret):
+    name: str | None = None  # a label for logs and `doctor` (e.g. "amazon.de mailbox")
     host: str
     port: int = Field(default=993, ge=1, le=65535)
     security: Literal["ssl", "starttls", "none"] = "ssl"
@@ -315,6 +316,9 @@ class Settings(_Section):
     seller: SellerSettings
     bot: BotSettings
     imap: ImapSettings | None = None
+    #: More mailboxes watched by the same process ([[accounts]], same keys as [imap]):
+    #: one per marketplace, or a Gmail and an Outlook box.
+    accounts: list[ImapSettings] = Field(default_factory=list)
     intake: IntakeSettings | None = None
     smtp: SmtpSettings
     links: LinkSettings = LinkSettings()
@@ -333,6 +337,9 @@ class Settings(_Section):
             raise ValueError("bot.address must differ from every seller.addresses entry "
                              "(sellerbot never executes its own mail)")
         return self
+
+    def mailboxes(self) -> list[ImapSettings]:
+        return ([self.imap] if self.imap else []) + list(self.accounts)
 
     def secret_key(self) -> bytes:
         try:

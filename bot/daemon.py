@@ -24,7 +24,7 @@ from typing import Any
 
 from bot import failpoints
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import ImapSettings, Settings
 from bot.core.parse import parse_message
 from bot.core.triage import is_candidate
 from bot.domain import Notice
@@ -89,15 +89,14 @@ class InstanceLock:
             self._fd = None
 
 
-def imap_account(settings: Settings) -> ImapAccount | None:
-    imap = settings.imap
-    if imap is None:
-        return None
+def imap_account(imap: ImapSettings) -> ImapAccount:
     token = token_source_for(imap)  # XOAUTH2 (Gmail, Microsoft 365) instead of a password
     return ImapAccount(name=f"{imap.username}@{imap.host}", host=imap.host, port=imap.port,
                        security=imap.security, username=imap.username,
                        password="" if token else (imap.resolve_password("imap") or ""),
-                       timeout=imap.timeout_seconds, token=token)
+                       timeout=imap.timeout_seconds, token=token,
+                       move_processed_to=imap.move_processed_to,
+                       quarantine_folder=imap.quarantine_folder)
 
 
 @dataclass
@@ -129,6 +128,7 @@ class Daemon:
         self.store: Store | None = None
         self.service: Service | None = None
         self.ready = threading.Event()
+        self._waiting: set[str] = set()
         self._processed = threading.Condition()
 
     # -- shared -------------------------------------------------------------------------
@@ -227,8 +227,8 @@ class Daemon:
                    store: Store | None = None) -> None:
         """Optional: move processed mail to `move_processed_to`, quarantined mail to
         `quarantine_folder`. Only after the commit, so a crash never moves unprocessed mail."""
-        imap = self.settings.imap
-        if imap is None or not (imap.move_processed_to or imap.quarantine_folder) \
+        imap = watcher.account
+        if not (imap.move_processed_to or imap.quarantine_folder) \
                 or watcher.uidvalidity is None:
             return
         store = store or self.store
@@ -268,26 +268,27 @@ class Daemon:
 
     def _catch_up(self, service: Service, raise_errors: bool) -> None:
         """Bulk-sync every folder (triage, batches, all cores) before the IDLE loop starts."""
-        account = imap_account(self.settings)
-        if account is None:
+        mailboxes = self.settings.mailboxes()
+        if not mailboxes:
             return
-        assert self.settings.imap is not None
         cores = os.cpu_count() or 1
         pool = ProcessPoolExecutor(max_workers=cores,
                                    mp_context=multiprocessing.get_context("fork")) \
             if cores > 1 else None
         try:
-            for folder in self.settings.imap.folders:
-                watcher = FolderWatcher(account, folder, batch_size=self.settings.imap.batch_size)
-                try:
-                    self._sync_folder(service, watcher, account.name, pool)
-                except Exception as exc:
-                    if raise_errors:
-                        raise
-                    log.warning("catch-up of %s failed (%s); the watcher will retry", folder,
-                                exc)
-                finally:
-                    watcher.close()
+            for imap in mailboxes:
+                account = imap_account(imap)
+                for folder in imap.folders:
+                    watcher = FolderWatcher(account, folder, batch_size=imap.batch_size)
+                    try:
+                        self._sync_folder(service, watcher, account.name, pool)
+                    except Exception as exc:
+                        if raise_errors:
+                            raise
+                        log.warning("catch-up of %s/%s failed (%s); the watcher will retry",
+                                    account.host, folder, exc)
+                    finally:
+                        watcher.close()
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -297,13 +298,12 @@ class Daemon:
         """Rebuild case state from notifications received since `since`: nothing is sent
         for a step whose deadline is already past, open cases are summarized in one mail."""
         service = self._open()
-        account = imap_account(self.settings)
         try:
-            if account is None:
+            if not self.settings.mailboxes():
                 raise RuntimeError("backfill needs an [imap] section")
-            assert self.settings.imap is not None
-            for folder in self.settings.imap.folders:
-                watcher = FolderWatcher(account, folder, batch_size=self.settings.imap.batch_size)
+            for imap, folder in ((m, f) for m in self.settings.mailboxes() for f in m.folders):
+                account = imap_account(imap)
+                watcher = FolderWatcher(account, folder, batch_size=imap.batch_size)
                 try:
                     uidvalidity = watcher.open()
                     found = watcher.uids_since(since)
@@ -355,10 +355,8 @@ class Daemon:
         """Used by IMAP watchers and the SMTP intake: enqueue, never process in place."""
         self.queue.put(("mail", (raw, origin)))
 
-    def _watch(self, folder: str) -> None:
-        account = imap_account(self.settings)
-        assert account is not None and self.settings.imap is not None
-        imap = self.settings.imap
+    def _watch(self, imap: ImapSettings, folder: str) -> None:
+        account = imap_account(imap)
         delays = backoff_delays()
         high_water: dict[int, int] = {}
         submitted: list[int] = []
@@ -385,7 +383,7 @@ class Daemon:
                         submitted.append(fetched.uid)
                     self.last_sync_ok = time.monotonic()
                     self.queue.put(("synced", (account.name, folder)))
-                    self.ready.set()
+                    self._mark_ready(f"{account.name}/{folder}")
                     delays = backoff_delays()
                     watcher.wait(self.stop_event, imap.idle_renew_seconds)
             except Exception as exc:  # noqa: BLE001 - any failure means reconnect
@@ -405,13 +403,15 @@ class Daemon:
             self._metrics = MetricsServer(self.db_path, m.host, m.port,
                                           now_fn=self.clock.now).start()
         self._catch_up(service, raise_errors=False)
-        if self.settings.imap is not None:
-            for folder in self.settings.imap.folders:
-                thread = threading.Thread(target=self._watch, args=(folder,),
-                                          name=f"imap-{folder}", daemon=True)
+        self._waiting = {f"{imap_account(m).name}/{f}" for m in self.settings.mailboxes()
+                         for f in m.folders}
+        for imap in self.settings.mailboxes():
+            for folder in imap.folders:
+                thread = threading.Thread(target=self._watch, args=(imap, folder),
+                                          name=f"imap-{imap.host}-{folder}", daemon=True)
                 thread.start()
                 self._threads.append(thread)
-        else:
+        if not self._waiting:
             self.ready.set()
         if self.settings.intake is not None:
             intake = self.settings.intake
@@ -429,9 +429,15 @@ class Daemon:
         self.wake()  # due reminders go out at once after downtime
         systemd.notify("READY=1\nSTATUS=watching the mailbox")
 
+    def _mark_ready(self, key: str) -> None:
+        """Ready once every watched folder has completed a first sync."""
+        self._waiting.discard(key)
+        if not self._waiting:
+            self.ready.set()
+
     def _watchdog(self) -> None:
         """Feed systemd only while intake works: a stuck IMAP loop gets the unit restarted."""
-        if self.settings.imap is None or self.last_sync_ok is None:
+        if not self.settings.mailboxes() or self.last_sync_ok is None:
             systemd.notify("WATCHDOG=1")
             return
         age = time.monotonic() - self.last_sync_ok

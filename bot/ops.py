@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from bot.clock import SystemClock
+
 __all__ = ["CheckResult", "check_connections", "check_imap", "check_smtp", "doctor",
            "render_checks"]
 
@@ -294,13 +296,14 @@ def _secret(section: Any, name: str) -> tuple[str | None, str | None]:
 def check_connections(settings: Any, now_fn: Callable[[], datetime] | None = None
                       ) -> list[CheckResult]:
     """Log in to IMAP (and list folders) and SMTP as configured. Sends and changes nothing."""
-    now_fn = now_fn or (lambda: datetime.now(timezone.utc))
+    now_fn = now_fn or (SystemClock().now)
     results: list[CheckResult] = []
-    imap = settings.imap
-    if imap is None:
+    mailboxes = settings.mailboxes() if hasattr(settings, "mailboxes") else \
+        [m for m in (settings.imap,) if m is not None]
+    if not mailboxes:
         results.append(CheckResult("imap", True, "not configured (mail arrives by SMTP intake)",
                                    warning=True))
-    else:
+    for imap in mailboxes:
         try:
             token = _token_source(imap, now_fn)
         except Exception as exc:  # noqa: BLE001 - OAuthError: bad oauth2 section

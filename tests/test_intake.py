@@ -214,3 +214,23 @@ enabled = false
     with sqlite3.connect(tmp_path / "b.db") as conn:
         assert conn.execute("select count(*) from cases").fetchone()[0] == 3
         assert conn.execute("select count(*) from messages").fetchone()[0] == 3
+
+
+@pytest.mark.servers
+def test_two_mailboxes_in_one_process(tmp_path: Path, dovecot, smtp_sink, link_standin) -> None:  # type: ignore[no-untyped-def]
+    """[imap] plus an [[accounts]] entry (here another user of the same Dovecot)."""
+    settings = make_settings(tmp_path / "two.db", dovecot, smtp_sink, link_standin)
+    second = settings.imap.model_copy(update={"username": "other", "name": "amazon.de"})  # type: ignore[union-attr]
+    settings = settings.model_copy(update={"accounts": [second]})
+    bot = Running(settings, FixedClock(NOW))
+    try:
+        dovecot.append(return_request(1, NOW - timedelta(minutes=5)))
+        dovecot.append(return_request(2, NOW - timedelta(minutes=4)), user="other")
+        mails = smtp_sink.wait_for(2, WAIT)
+        subjects = " ".join(str(m.message["Subject"]) for m in mails)
+        assert "405-2290001" in subjects and "405-2290002" in subjects
+        with sqlite3.connect(tmp_path / "two.db") as conn:
+            accounts = {r[0] for r in conn.execute("select distinct account from messages")}
+        assert accounts == {"seller@127.0.0.1", "other@127.0.0.1"}
+    finally:
+        bot.stop()

@@ -30,6 +30,8 @@ class ImapAccount:
     username: str
     password: str = field(repr=False)
     timeout: float = 60.0
+    move_processed_to: str | None = None  # where processed mail goes (None: left in place)
+    quarantine_folder: str | None = None
     #: XOAUTH2 instead of the password: returns a fresh access token (bot.edges.oauth.TokenSource)
     token: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 

@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bot.clock import SystemClock
 from bot.domain import OPEN_STATES
 
 __all__ = ["CONTENT_TYPE", "MetricsServer", "collect", "render_metrics"]
@@ -145,7 +146,7 @@ class MetricsServer:
     """GET /metrics on host:port (default 127.0.0.1:9464; port 0 picks a free one)."""
 
     def __init__(self, db_path: str, host: str = "127.0.0.1", port: int = 9464,
-                 now_fn: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 now_fn: Callable[[], datetime] = SystemClock().now) -> None:
         self.db_path = str(db_path)
         self.host = host
         self.port = port

@@ -39,6 +39,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
+from bot.clock import SystemClock
+
 __all__ = [
     "PROVIDERS",
     "DeviceCode",
@@ -347,7 +349,7 @@ def refresh(token_endpoint: str, client_id: str, client_secret: str | None,
     if scope:
         form["scope"] = scope
     data = _post_form(token_endpoint, form, timeout)
-    return OAuthToken.from_response(data, now or datetime.now(timezone.utc), refresh_token)
+    return OAuthToken.from_response(data, now or SystemClock().now(), refresh_token)
 
 
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
@@ -397,7 +399,7 @@ class TokenSource:
     """A callable giving a fresh access token: what mailbox.connect() and mailer.send() take."""
 
     def __init__(self, path: str | Path, prov: OAuthProvider,
-                 now_fn: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 now_fn: Callable[[], datetime] = SystemClock().now,
                  margin: float = 300, timeout: float = 30.0) -> None:
         self.path, self.provider, self.now_fn = Path(path), prov, now_fn
         self.margin, self.timeout = margin, timeout
@@ -457,7 +459,7 @@ def device_flow_start(prov: OAuthProvider, timeout: float = 30.0) -> DeviceCode:
 
 
 def device_flow_poll(prov: OAuthProvider, device: DeviceCode, *,
-                     now_fn: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                     now_fn: Callable[[], datetime] = SystemClock().now,
                      sleep: Callable[[float], None] = time.sleep,
                      timeout: float = 30.0) -> OAuthToken:
     """Poll the token endpoint until the seller signs in (RFC 8628 §3.4/3.5)."""
@@ -576,7 +578,7 @@ def exchange_code(prov: OAuthProvider, code: str, redirect_uri: str, code_verifi
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
             "code_verifier": code_verifier, **_client_form(prov)}
     data = _post_form(prov.token_endpoint, form, timeout)
-    token = OAuthToken.from_response(data, now or datetime.now(timezone.utc))
+    token = OAuthToken.from_response(data, now or SystemClock().now())
     if not token.refresh_token:
         raise OAuthError("the provider gave no refresh token (revoke sellerbot's access in the "
                          "account's security page and authorize again)", permanent=True,
@@ -637,7 +639,7 @@ def authorize(prov: OAuthProvider, token_file: str | Path, *,
               open_browser: Callable[[str], Any] | None = None,
               manual: bool = False, login_hint: str | None = None,
               wait_seconds: float = 300.0,
-              now_fn: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+              now_fn: Callable[[], datetime] = SystemClock().now,
               sleep: Callable[[float], None] = time.sleep,
               timeout: float = 30.0) -> OAuthToken:
     """Walk the seller through the first sign-in and save the token file (mode 0600).
