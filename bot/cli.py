@@ -303,7 +303,9 @@ def check_config(config: str, connect: bool) -> None:
 def doctor(config: str, as_json: bool) -> None:
     """Versions, database health, last sync, outbox, quarantine, open cases, tokens, lock."""
     import json as _json
-    from bot.ops import all_ok, doctor as run_doctor, render_checks
+
+    from bot.ops import all_ok, render_checks
+    from bot.ops import doctor as run_doctor
 
     settings = _load(config)
     results = run_doctor(settings, SystemClock().now())

@@ -13,8 +13,8 @@ import os
 import queue
 import threading
 import time
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from email.parser import BytesHeaderParser
@@ -30,9 +30,9 @@ from bot.core.triage import is_candidate
 from bot.domain import Notice
 from bot.edges import systemd
 from bot.edges.intake import SmtpIntake
+from bot.edges.mailbox import Fetched, FolderWatcher, ImapAccount, backoff_delays
 from bot.edges.metrics import MetricsServer
 from bot.edges.oauth import token_source_for
-from bot.edges.mailbox import Fetched, FolderWatcher, ImapAccount, backoff_delays
 from bot.edges.scheduler import WakeScheduler
 from bot.edges.store import Store
 from bot.service import Origin, Service, body_hash, normalize_eol

@@ -23,6 +23,7 @@ from bot.core.deadlines import humanize_remaining
 from bot.domain import OPEN_STATES, CaseState
 from bot.edges.render import LOCALES, long_date
 from bot.edges.store import Store, iso, parse_iso
+from bot.runtime import Runtime
 
 #: What the seller has to do for a case in an open state (the label key used by templates).
 AWAITING: dict[str, str] = {
@@ -374,3 +375,52 @@ def calendar_ics(cases: list[dict[str, Any]], now: datetime, tz: str,
         except TypeError:  # icalendar 6.1: no date range
             cal.add_missing_timezones()
     return cal.to_ical()
+
+
+class DigestFlow(Runtime):
+    """Once a day, at the seller's hour: the digest mail with its calendar."""
+
+    def digest_due_at(self) -> datetime | None:
+        """Today's digest time (aware) if the digest is on, for the scheduler and the tick."""
+        d = self.settings.digest
+        if not d.enabled:
+            return None
+        zone = ZoneInfo(self.settings.seller.timezone)
+        local = self.clock.now().astimezone(zone)
+        hour, minute = (int(x) for x in d.time.split(":"))
+        return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+    def maybe_send_digest(self) -> bool:
+        """Once per local day, at or after the configured time (also after downtime)."""
+        due = self.digest_due_at()
+        if due is None or self.clock.now() < due:
+            return False
+        return self.send_digest(tuple(self.settings.digest.alarms_hours))
+
+    def send_digest(self, alarms_hours: tuple[float, ...] = (24, 2)) -> bool:
+        """Queue today's digest (one per local day): open cases numbered by time left, what
+        was done in the last 24 h, claims this month, every open deadline attached as .ics.
+        The numbering is stored under the digest's Message-ID. False if already queued."""
+        now = self.clock.now()
+        s = self.settings
+        tz = s.seller.timezone
+        local_date = now.astimezone(ZoneInfo(tz)).date().isoformat()
+        key = f"digest:{local_date}"
+        with self.store.transaction():
+            if self.store.db.execute("select 1 from outbox where effect_key = ?",
+                                     [key]).fetchone():
+                return False
+            digest = build_digest(self.store, now, tz)
+            attachments: tuple[tuple[bytes, dict[str, Any]], ...] = ()
+            if digest.open_cases:
+                ics = calendar_ics(digest.open_cases, now, tz, alarms_hours=alarms_hours,
+                                   prodid_domain=s.bot.domain, lang=s.seller.language,
+                                   bot_name=s.bot.name)
+                attachments = ((ics, {"maintype": "text", "subtype": "calendar",
+                                      "filename": "sellerbot-deadlines.ics",
+                                      "params": {"method": "PUBLISH", "charset": "utf-8"}}),)
+            message_id = self._email_seller(None, "digest", now, effect_key=key,
+                                            extra={"digest": digest.to_context()},
+                                            attachments=attachments)
+            self.store.save_digest(message_id, local_date, digest.numbering, now)
+        return True

@@ -11,7 +11,6 @@ import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot import failpoints
 from bot.answers import AnswerFlow
@@ -22,7 +21,7 @@ from bot.core import deadlines
 from bot.core.decide import Policy
 from bot.core.parse import parse_message
 from bot.core.state import CASE_KIND_OF
-from bot.digest import build_digest, calendar_ics, open_case_rows
+from bot.digest import DigestFlow
 from bot.domain import Kind, Notice
 from bot.edges import links, mailer
 from bot.edges.oauth import token_source_for
@@ -37,7 +36,10 @@ from bot.runtime import Origin, body_hash, normalize_eol
 log = logging.getLogger("sellerbot")
 
 
-class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, SellerMail, OutboxRunner):
+class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerMail,
+              OutboxRunner):
+    """One seller's sellerbot: every step of the flow, on one store, one clock."""
+
     def __init__(self, settings: Settings, store: Store, clock: Clock, *,
                  renderer: Renderer | None = None, dry_run_dir: str | None = None) -> None:
         self.settings = settings
@@ -159,61 +161,6 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, SellerMail, OutboxR
         if notice.kind in CASE_KIND_OF:
             return self._apply_notice(notice, msg_row, now)
         return "recorded"
-
-    # ------------------------------------------------------------------ one step
-    # ------------------------------------------------------------------ daily digest
-    def digest_due_at(self) -> datetime | None:
-        """Today's digest time (aware) if the digest is on, for the scheduler and the tick."""
-        d = self.settings.digest
-        if not d.enabled:
-            return None
-        zone = ZoneInfo(self.settings.seller.timezone)
-        local = self.clock.now().astimezone(zone)
-        hour, minute = (int(x) for x in d.time.split(":"))
-        return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
-
-    def maybe_send_digest(self) -> bool:
-        """Once per local day, at or after the configured time (also after downtime)."""
-        due = self.digest_due_at()
-        if due is None or self.clock.now() < due:
-            return False
-        return self.send_digest(tuple(self.settings.digest.alarms_hours))
-
-    def send_digest(self, alarms_hours: tuple[float, ...] = (24, 2)) -> bool:
-        """Queue today's digest (one per local day): open cases numbered by time left, what
-        was done in the last 24 h, claims this month, every open deadline attached as .ics.
-        The numbering is stored under the digest's Message-ID. False if already queued."""
-        now = self.clock.now()
-        s = self.settings
-        tz = s.seller.timezone
-        local_date = now.astimezone(ZoneInfo(tz)).date().isoformat()
-        key = f"digest:{local_date}"
-        with self.store.transaction():
-            if self.store.db.execute("select 1 from outbox where effect_key = ?",
-                                     [key]).fetchone():
-                return False
-            digest = build_digest(self.store, now, tz)
-            attachments: tuple[tuple[bytes, dict[str, Any]], ...] = ()
-            if digest.open_cases:
-                ics = calendar_ics(digest.open_cases, now, tz, alarms_hours=alarms_hours,
-                                   prodid_domain=s.bot.domain, lang=s.seller.language,
-                                   bot_name=s.bot.name)
-                attachments = ((ics, {"maintype": "text", "subtype": "calendar",
-                                      "filename": "sellerbot-deadlines.ics",
-                                      "params": {"method": "PUBLISH", "charset": "utf-8"}}),)
-            message_id = self._email_seller(None, "digest", now, effect_key=key,
-                                            extra={"digest": digest.to_context()},
-                                            attachments=attachments)
-            self.store.save_digest(message_id, local_date, digest.numbering, now)
-        return True
-
-    def deadlines_calendar(self, alarms_hours: tuple[float, ...] = (24, 2)) -> bytes:
-        """The calendar the digest attaches (for `sellerbot calendar`)."""
-        now = self.clock.now()
-        s = self.settings
-        return calendar_ics(open_case_rows(self.store, now), now, s.seller.timezone,
-                            alarms_hours=alarms_hours, prodid_domain=s.bot.domain,
-                            lang=s.seller.language, bot_name=s.bot.name)
 
     def tick(self) -> None:
         """Reminders that are due, then everything the outbox can send now."""
