@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.core import deadlines
 from bot.core.decide import Change, decide, reminder_kind_for
+from bot.core.match import pick_case
 from bot.core.state import CASE_KIND_OF, REF_PREFIX, event_name, is_open, transition
 from bot.domain import OPEN_STATES_SQL, CaseKind, CaseState, LinkRole, Notice
 from bot.edges.store import iso, parse_iso
@@ -24,23 +25,18 @@ class CaseFlow(Runtime):
     """Notification -> case changes, events, reminders and notices."""
 
     def _match(self, case_kind: CaseKind, notice: Notice) -> dict[str, Any] | None:
-        """Order id first (with return/claim id when both sides have one), then relay alias."""
+        """Candidates by order id, else by relay alias; the choice is bot.core.match's."""
+        rows: list[dict[str, Any]] = []
         if notice.order_id:
             rows = self.store.cases_where("kind = ? and order_id = ?",
                                           [str(case_kind), notice.order_id], order_by="id desc",
                                           limit=20)
-            for row in rows:
-                rid = notice.return_request_id or notice.claim_id
-                theirs = row.get("return_request_id") or row.get("claim_id")
-                if rid and theirs and rid != theirs:
-                    continue
-                return row
-        if case_kind == CaseKind.MESSAGE and notice.buyer_alias:
+        if not rows and case_kind == CaseKind.MESSAGE and notice.buyer_alias:
             rows = self.store.cases_where("kind = ? and buyer_alias = ?",
-                                          ["message", notice.buyer_alias], order_by="id desc")
-            if rows:
-                return rows[0]
-        return None
+                                          ["message", notice.buyer_alias], order_by="id desc",
+                                          limit=20)
+        return pick_case(notice.kind, notice.event_time,
+                         notice.return_request_id or notice.claim_id, rows)
 
     def _notice_data(self, notice: Notice) -> dict[str, Any]:
         return {

@@ -107,3 +107,31 @@ def test_missed_deadline_collapses_due_reminders() -> None:
     assert due_reminder_plan(NOW - timedelta(minutes=1), due, NOW) == ("missed", None)
     plan, latest = due_reminder_plan(NOW + timedelta(hours=2), due, NOW)
     assert plan == "remind" and latest == due[1]
+
+
+def _row(state: str, opened: str, rid: str | None = None) -> dict[str, object]:
+    return {"state": state, "opened_at": opened, "return_request_id": rid, "claim_id": None}
+
+
+@pytest.mark.parametrize("kind, when, own_id, rows, expected", [
+    # a duplicate of the open request: same case
+    (Kind.RETURN_REQUEST, NOW, None, [_row("return_requested", "2026-11-22T08:00:00+00:00")], 0),
+    # a new request after the earlier one was closed: a new case
+    (Kind.RETURN_REQUEST, NOW, None, [_row("return_closed", "2026-10-01T08:00:00+00:00")], None),
+    # a late duplicate of the request that opened a case now closed: that case
+    (Kind.RETURN_REQUEST, NOW, None, [_row("return_closed", "2026-11-23T08:00:00+00:00")], 0),
+    # another return id never matches
+    (Kind.RETURN_REQUEST, NOW, "B", [_row("return_requested", "2026-11-22T08:00:00+00:00", "A")],
+     None),
+    # the same return id always matches, even closed
+    (Kind.RETURN_REQUEST, NOW, "A", [_row("return_closed", "2026-10-01T08:00:00+00:00", "A")], 0),
+    # a decision is never "opening": it goes to the claim it decides
+    (Kind.CLAIM_DECIDED, NOW, None, [_row("claim_denied", "2026-10-01T08:00:00+00:00")], 0),
+    (Kind.BUYER_MESSAGE, NOW, None, [], None),
+])
+def test_pick_case(kind: Kind, when: datetime, own_id: str | None,
+                   rows: list[dict[str, object]], expected: int | None) -> None:
+    from bot.core.match import pick_case
+
+    picked = pick_case(kind, when, own_id, rows)  # type: ignore[arg-type]
+    assert (picked is None) if expected is None else (picked is rows[expected])

@@ -1,0 +1,35 @@
+"""Which case a notification belongs to, among the candidates the store found. Pure.
+
+Candidates come newest first (same order id, or same relay alias). A notification carrying a
+return or claim id never matches a case with another id. A notification that opens a case
+(return request, claim, cancellation request) on an order whose last case is over starts a new
+case — unless it is older than that case, i.e. a late duplicate of what opened it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.core.state import FINAL_STATES
+from bot.domain import CaseState, Kind
+
+OPENING_KINDS = frozenset({Kind.RETURN_REQUEST, Kind.CLAIM_FILED, Kind.CLAIM_INFO_REQUESTED,
+                           Kind.CANCELLATION_REQUEST})
+
+
+def pick_case(kind: Kind, event_time: datetime | None, own_id: str | None,
+              candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The case to update, or None to open a new one."""
+    for row in candidates:
+        theirs = row.get("return_request_id") or row.get("claim_id")
+        if own_id and theirs:
+            if own_id != theirs:
+                continue
+            return row  # same Amazon id: the same case, whatever its state
+        if kind in OPENING_KINDS and CaseState(row["state"]) in FINAL_STATES:
+            opened = row.get("opened_at")
+            if event_time is not None and opened and event_time.isoformat() > opened:
+                return None  # a new request on an order whose earlier case is closed
+        return row
+    return None
