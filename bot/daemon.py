@@ -128,6 +128,8 @@ class Daemon:
         self.store: Store | None = None
         self.service: Service | None = None
         self.ready = threading.Event()
+        self._reload_requested = threading.Event()
+        self._reload_with: Any = None
         self._waiting: set[str] = set()
         self._processed = threading.Condition()
 
@@ -448,8 +450,10 @@ class Daemon:
             log.error("no successful IMAP sync for %d min; not feeding the watchdog", age // 60)
 
     def request_reload(self, load: Any) -> None:
-        """SIGHUP: reload config and templates in the worker; a broken config keeps the old."""
-        self.queue.put(("reload", load))
+        """SIGHUP: reload config and templates in the worker; a broken config keeps the old.
+        Only sets a flag: a signal handler must not take the queue's lock."""
+        self._reload_with = load
+        self._reload_requested.set()
 
     def _reload(self, load: Any) -> None:
         try:
@@ -469,6 +473,10 @@ class Daemon:
         assert self.service is not None
         service = self.service
         while not self.stop_event.is_set():
+            if self._reload_requested.is_set():
+                self._reload_requested.clear()
+                self._reload(self._reload_with)
+                service = self.service or service
             try:
                 kind, item = self.queue.get(timeout=1.0)
             except queue.Empty:
@@ -480,10 +488,6 @@ class Daemon:
                 if kind == "synced":  # a healthy quiet mailbox is still a fresh sync
                     assert self.store is not None
                     self.store.touch_sync(*item, self.clock.now())
-                    continue
-                if kind == "reload":
-                    self._reload(item)
-                    service = self.service or service
                     continue
                 if kind == "mail":
                     raw, origin = item
