@@ -12,7 +12,7 @@ import re
 import shlex
 import subprocess
 import tomllib
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -302,6 +302,39 @@ class DigestSettings(_Section):
         return v
 
 
+class AwayPeriod(_Section):
+    """Days the seller is away (inclusive, seller's time zone)."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _order(self) -> "AwayPeriod":
+        if self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+def load_sku_overrides(path: str | Path) -> dict[str, str]:
+    """`sku,action` lines (action: authorize | manual), '#' comments; errors name the line."""
+    out: dict[str, str] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    for number, line in enumerate(lines, start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line or line.lower().replace(" ", "") in ("sku,action", "sku;action"):
+            continue
+        sku, sep, action = line.replace(";", ",").partition(",")
+        action = action.strip().lower()
+        if not sep or not sku.strip() or action not in ("authorize", "manual"):
+            raise ConfigError(f"{path}: line {number}: expected 'SKU,authorize' or "
+                              f"'SKU,manual', got {line!r}")
+        out[sku.strip()] = action
+    return out
+
+
 class PolicySettings(_Section):
     auto_authorize: Literal["none", "in_policy", "all"] = "none"
     auto_authorize_reasons: list[str] = Field(default_factory=list)
@@ -310,6 +343,10 @@ class PolicySettings(_Section):
     return_shipping_cost: dict[str, float] = Field(default_factory=dict)
     high_value_threshold: float | None = Field(default=None, ge=0)
     confirm_refunds_above: float = Field(default=100.0, ge=0)
+    #: SKU -> authorize | manual, like Seller Central's own return settings per SKU.
+    sku_overrides_file: str | None = None
+    #: Away mode: in-policy requests authorized automatically, the backup gets the mails.
+    away: list[AwayPeriod] = Field(default_factory=list)
 
 
 class Settings(_Section):
@@ -386,4 +423,9 @@ def settings_from_dict(data: dict[str, Any], source: str = "<memory>") -> Settin
     except ValidationError as exc:
         raise ConfigError(_format_error(source, exc)) from None
     settings.secret_key()  # fail now, not at the first reply
+    if settings.policy.sku_overrides_file:
+        try:
+            load_sku_overrides(settings.policy.sku_overrides_file)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: policy.sku_overrides_file: {exc}") from None
     return settings

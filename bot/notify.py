@@ -68,7 +68,7 @@ class SellerMail(Runtime):
         msg = self.renderer.email(
             template, s.seller.language, self._context(case, now, **(extra or {})),
             sender=Address(header_safe(s.bot.name, 80), local, domain),
-            to=to or s.seller.recipients, message_id=message_id, date=now,
+            to=to or self._recipients(with_backup=False), message_id=message_id, date=now,
             reply_to=tokens.reply_address(s.bot.address, token),
             in_reply_to=in_reply_to or thread_root, references=refs)
         for data, options in attachments:  # text+html alternative -> multipart/mixed
@@ -77,7 +77,7 @@ class SellerMail(Runtime):
                                    status="held" if hold else "pending",
                                    case_id=case["id"] if case else None, message_id=message_id,
                                    payload={"from": s.bot.address,
-                                            "to": list(to or s.seller.recipients),
+                                            "to": list(to or self._recipients(False)),
                                             "raw": msg.as_string(), "template": template})
         if rowid and case is not None and not thread_root:
             data = dict(case["data"], thread_root=message_id)
@@ -98,8 +98,12 @@ class SellerMail(Runtime):
             "alert_from": notice.from_addr or "?"})
 
 
+    def _away(self, now: datetime) -> bool:
+        return any(start <= now < end for start, end in self.policy.away)
+
     def _recipients(self, with_backup: bool) -> list[str]:
         to = list(self.settings.seller.recipients)
+        with_backup = with_backup or self._away(self.clock.now())
         if with_backup and self.settings.seller.backup and self.settings.seller.backup not in to:
             to.append(self.settings.seller.backup)
         return to

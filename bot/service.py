@@ -8,15 +8,16 @@ Only this module combines the pure core with the adapters.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot import failpoints
 from bot.answers import AnswerFlow
 from bot.cases import CaseFlow
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import Settings, load_sku_overrides
 from bot.core import deadlines
 from bot.core.decide import Policy
 from bot.core.parse import parse_message
@@ -34,6 +35,13 @@ from bot.replies import ReplyFlow
 from bot.runtime import Origin, body_hash, normalize_eol
 
 log = logging.getLogger("sellerbot")
+
+
+def away_window(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
+    """[start 00:00, day after end 00:00) in the seller's zone, as aware datetimes."""
+    zone = ZoneInfo(tz)
+    return (datetime.combine(start, time(0), zone),
+            datetime.combine(end + timedelta(days=1), time(0), zone))
 
 
 class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerMail,
@@ -65,6 +73,9 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
             return_shipping_cost={k: Decimal(str(v)) for k, v in p.return_shipping_cost.items()},
             high_value_threshold=(Decimal(str(p.high_value_threshold))
                                   if p.high_value_threshold is not None else None),
+            away=tuple(away_window(a.start, a.end, settings.seller.timezone) for a in p.away),
+            sku_overrides=(load_sku_overrides(p.sku_overrides_file)
+                           if p.sku_overrides_file else {}),
         )
         q = settings.reminders.quiet_window()
         self.quiet = deadlines.QuietHours(q[0], q[1]) if q else None

@@ -194,3 +194,16 @@ def test_buyer_cancellation_request_is_a_case_with_a_deadline(svc: Service,
     assert "annulation traitée" in answer
     case = svc.store.cases_where("kind = 'order'", [])[0]
     assert case["state"] == "cancel_handled"
+
+
+def test_away_mode_sends_mail_to_the_backup_too(tmp_path: Path, smtp_sink: SmtpSink,
+                                                link_standin: ActionLinkStandIn) -> None:
+    clock = FixedClock(START)
+    svc = make_service(tmp_path, smtp_sink, link_standin, clock, digest={"enabled": False},
+                       policy={"away": [{"start": START.date() - timedelta(days=1),
+                                         "end": START.date() + timedelta(days=3)}]})
+    assert svc.ingest(RETURN) == "case"  # out of policy: not authorized, the seller is asked
+    svc.tick()
+    notice = smtp_sink.wait_for(1, WAIT)[0]
+    assert set(notice.rcpt_tos) == {SELLER, "hugo.petit@lumen-et-cie.fr"}
+    assert link_standin.hits == []

@@ -87,3 +87,20 @@ def test_not_toml(tmp_path: Path) -> None:
     path = _write(tmp_path, "[seller\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(path)
+
+
+def test_sku_override_file_errors_name_the_line(tmp_path: Path) -> None:
+    overrides = tmp_path / "skus.csv"
+    overrides.write_text("sku,action\nLAMP-1,authorize\nLAMP-2,sometimes\n", encoding="utf-8")
+    path = _write(tmp_path, BASE + f'[policy]\nsku_overrides_file = "{overrides}"\n')
+    with pytest.raises(ConfigError, match=r"policy\.sku_overrides_file: .*line 3"):
+        load_settings(path)
+    overrides.write_text("sku;action\nLAMP-1;authorize\nLAMP-2;manual # fragile\n")
+    from bot.config import load_sku_overrides
+    assert load_sku_overrides(overrides) == {"LAMP-1": "authorize", "LAMP-2": "manual"}
+
+
+def test_away_period_end_before_start(tmp_path: Path) -> None:
+    path = _write(tmp_path, BASE + '[[policy.away]]\nstart = 2026-12-20\nend = 2026-12-01\n')
+    with pytest.raises(ConfigError, match=r"policy\.away\.0.*end is before start"):
+        load_settings(path)

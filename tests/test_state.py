@@ -135,3 +135,27 @@ def test_pick_case(kind: Kind, when: datetime, own_id: str | None,
 
     picked = pick_case(kind, when, own_id, rows)  # type: ignore[arg-type]
     assert (picked is None) if expected is None else (picked is rows[expected])
+
+
+@pytest.mark.parametrize("overrides, expected_rule", [
+    ({"LAMP-1": "authorize"}, "auto_authorize"),
+    ({"LAMP-1": "manual"}, "ask_seller"),
+    ({}, "ask_seller"),
+])
+def test_sku_override_rule(overrides: dict[str, str], expected_rule: str) -> None:
+    notice = _return_notice(items=[Item(title="Lampe", sku="LAMP-1", qty=1)])
+    assert decide(_change(notice), Policy(sku_overrides=overrides)).rule == expected_rule
+
+
+def test_manual_sku_beats_auto_authorize_all() -> None:
+    notice = _return_notice(items=[Item(title="Lampe", sku="LAMP-1", qty=1)])
+    policy = Policy(auto_authorize="all", sku_overrides={"LAMP-1": "manual"})
+    assert decide(_change(notice), policy).rule == "ask_seller"
+
+
+def test_away_mode_authorizes_in_policy_requests() -> None:
+    notice = _return_notice(policy_status="in_policy")
+    away = Policy(away=((NOW - timedelta(days=1), NOW + timedelta(days=1)),))
+    assert decide(_change(notice), away).rule == "auto_authorize"
+    over = Policy(away=((NOW - timedelta(days=3), NOW - timedelta(days=1)),))
+    assert decide(_change(notice), over).rule == "ask_seller"

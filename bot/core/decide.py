@@ -35,6 +35,7 @@ class Policy:
     return_shipping_cost: dict[str, Decimal] = field(default_factory=dict)
     high_value_threshold: Decimal | None = None
     away: tuple[tuple[datetime, datetime], ...] = ()
+    sku_overrides: dict[str, str] = field(default_factory=dict)  # SKU -> authorize | manual
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,11 @@ def _auto_authorize(change: Change, policy: Policy) -> str | None:
     n = change.notice
     if n.link(LinkRole.AUTHORIZE) is None:
         return None
+    overrides = [policy.sku_overrides.get(i.sku or "") for i in n.items]
+    if "manual" in overrides:
+        return None  # the seller wants to decide on this SKU, whatever the other rules say
+    if overrides and all(o == "authorize" for o in overrides):
+        return "every SKU is set to authorize in the SKU override file"
     value = _item_value(n)
     if policy.auto_authorize == "all":
         return "policy auto_authorize = all"
