@@ -128,6 +128,9 @@ class Daemon:
         self.store: Store | None = None
         self.service: Service | None = None
         self.ready = threading.Event()
+        self._started = time.monotonic()
+        self._intake_alerted = False
+        self._last_intake_error = ""
         self._reload_requested = threading.Event()
         self._reload_with: Any = None
         self._waiting: set[str] = set()
@@ -392,6 +395,7 @@ class Daemon:
                 delay = next(delays)
                 log.warning("IMAP %s/%s: %s: %s; reconnecting in %.1fs", account.host, folder,
                             type(exc).__name__, exc, delay)
+                self._last_intake_error = f"{account.host}/{folder}: {type(exc).__name__}: {exc}"
                 self.stop_event.wait(delay)
             finally:
                 watcher.close()
@@ -424,6 +428,8 @@ class Daemon:
             self._intake.start()
             log.info("SMTP intake listening on %s", intake.listen)
         self._scheduler = WakeScheduler(self.wake)
+        if self.settings.mailboxes():
+            self._scheduler.every(60, self._check_intake)
         interval = systemd.watchdog_interval()
         if interval:
             self._scheduler.every(interval, self._watchdog)
@@ -436,6 +442,21 @@ class Daemon:
         self._waiting.discard(key)
         if not self._waiting:
             self.ready.set()
+
+    def _check_intake(self) -> None:
+        """No successful sync for `watchdog_minutes`: tell the seller once per outage, by
+        mail (SMTP is another route than the failing IMAP), and again when it is back."""
+        limit = self.settings.bot.watchdog_minutes * 60
+        if self.last_sync_ok is None:
+            age = time.monotonic() - self._started
+        else:
+            age = time.monotonic() - self.last_sync_ok
+        if age >= limit and not self._intake_alerted:
+            self._intake_alerted = True
+            self.queue.put(("intake_down", (int(age // 60), self._last_intake_error)))
+        elif age < limit and self._intake_alerted:
+            self._intake_alerted = False
+            log.info("IMAP intake works again")
 
     def _watchdog(self) -> None:
         """Feed systemd only while intake works: a stuck IMAP loop gets the unit restarted."""
@@ -484,6 +505,10 @@ class Daemon:
             try:
                 if kind == "barrier":
                     item.set()
+                    continue
+                if kind == "intake_down":
+                    service.alert_intake_down(*item)
+                    service.execute_outbox()
                     continue
                 if kind == "synced":  # a healthy quiet mailbox is still a fresh sync
                     assert self.store is not None

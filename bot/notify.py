@@ -98,6 +98,18 @@ class SellerMail(Runtime):
             "alert_from": notice.from_addr or "?"})
 
 
+    def alert_intake_down(self, minutes: int, reason: str) -> None:
+        """The mailbox cannot be read: the seller must watch Seller Central meanwhile."""
+        now = self.clock.now()
+        mailboxes = ", ".join(f"{m.username}@{m.host}" for m in self.settings.mailboxes())
+        with self.store.transaction():
+            self._email_seller(None, "intake_down", now,
+                               effect_key=f"intake-down:{iso(now)}",
+                               to=self._recipients(with_backup=True),
+                               extra={"minutes": minutes, "mailbox": mailboxes,
+                                      "reason": header_safe(reason or "unknown", 300)})
+        log.error("intake down for %d min: seller alerted", minutes)
+
     def _away(self, now: datetime) -> bool:
         return any(start <= now < end for start, end in self.policy.away)
 

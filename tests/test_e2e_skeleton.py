@@ -274,3 +274,24 @@ def test_smtp_intake_feeds_the_same_pipeline(tmp_path: Path, dovecot, smtp_sink,
         assert "405-2290417-6638150" in notice["Subject"]
     finally:
         bot.stop()
+
+
+def test_mailbox_unreadable_for_too_long_alerts_the_seller_once(tmp_path: Path, dovecot,  # type: ignore[no-untyped-def]
+                                                                 smtp_sink, link_standin,
+                                                                 clock: FixedClock) -> None:
+    settings = make_settings(tmp_path / "w.db", dovecot, smtp_sink, link_standin,
+                             bot={"watchdog_minutes": 1})
+    bot = Running(settings, clock)
+    try:
+        dovecot.stop()
+        bot.daemon.last_sync_ok = 0.0  # as if the last good sync was long ago
+        bot.daemon._check_intake()
+        bot.daemon._check_intake()  # still down: no second alert
+        alert = _message(smtp_sink.wait_for(1, WAIT)[0])
+        assert "ATTENTION" in alert["Subject"]
+        assert "hugo.petit@lumen-et-cie.fr" in alert["To"]
+        bot.settle()
+        assert len(smtp_sink.messages) == 1
+    finally:
+        dovecot.start()
+        bot.stop()

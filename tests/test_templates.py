@@ -159,6 +159,9 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
     cases = _cases()
     if name == "digest":
         return [_context(lang, None, digest=d) for d in _digests()]
+    if name == "intake_down":
+        return [_context(lang, None, minutes=42, mailbox="ventes@imap.example.net",
+                         reason="ConnectionRefusedError: " + XSS)]
     if name == "alert":
         return [_context(lang, None, reason=r, alert_kind=k, alert_subject=XSS,
                          alert_from="no-reply@amazon.fr")
