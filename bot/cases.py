@@ -48,7 +48,8 @@ class CaseFlow(Runtime):
             "policy_status": notice.policy_status,
             "message_text": notice.message_text, "buyer_name": notice.buyer_name,
             "decision": notice.decision, "source_message_id": notice.message_id,
-            "subject": notice.subject,
+            "subject": notice.subject, "tracking": notice.tracking,
+            "rma_id": notice.rma_id, "event_time": iso(notice.event_time),
         }
 
     def _apply_notice(self, notice: Notice, msg_row: int, now: datetime) -> str:

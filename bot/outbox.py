@@ -110,8 +110,8 @@ class OutboxRunner(Runtime):
                 return True
             with self.store.transaction():
                 self.store.mark_effect(eff["id"], "done", now, attempt=True)
-            log.info("effect %s email %s sent (%s)", eff["id"], eff["message_id"],
-                     payload.get("template"))
+            log.info("effect %s email %s sent (%s) case=%s", eff["id"], eff["message_id"],
+                     payload.get("template"), eff["case_id"] or "-")
             return True
         if eff["kind"] == "http":
             with self.store.transaction():

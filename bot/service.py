@@ -121,7 +121,9 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
                 self.store.save_sync_state(origin.account, origin.folder, origin.uidvalidity,
                                            origin.uid, now)
         failpoints.reach("after_commit")
-        log.info("message %s kind=%s status=%s", notice.message_id, notice.kind, status)
+        case_ref = self.store.message_case_ref(notice.message_id) if status == "case" else "-"
+        log.info("message %s kind=%s status=%s case=%s", notice.message_id, notice.kind, status,
+                 case_ref)
         return status
 
     def record_skipped(self, origin: Origin, message_id: str | None, header_hash: str,

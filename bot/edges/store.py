@@ -197,6 +197,12 @@ class Store:
             [row[c] for c in cols])
         return int(cur.lastrowid or 0)
 
+    def message_case_ref(self, message_id: str | None) -> str:
+        row = self.conn.execute(
+            "select c.ref from messages m join cases c on c.id = m.case_id "
+            "where m.message_id = ? order by m.id desc limit 1", [message_id]).fetchone()
+        return row[0] if row else "-"
+
     def set_message_status(self, message_row: int, status: str, reason: str) -> None:
         self.db.execute("update messages set status = ?, reason = ? where id = ?",
                         [status, reason, message_row])
