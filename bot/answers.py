@@ -94,20 +94,41 @@ class AnswerFlow(Runtime):
         self.store.enqueue(kind="email", effect_key=f"buyer:{case['ref']}:{command}:{source}",
                            now=now, case_id=case["id"], message_id=message_id,
                            payload={"from": s.buyer.sender, "to": [alias],
-                                    "raw": msg.as_string(), "template": template})
-        self.store.add_event(case["id"], now, "buyer_answer", source_message_id=source,
+                                    "raw": msg.as_string(), "template": template,
+                                    "on_sent": {"command": command, "seller_reply": source}})
+        self.store.add_event(case["id"], now, "buyer_answer_queued", source_message_id=source,
                              from_state=case["state"], to_state=None,
                              reason=f"{template} to {mask(alias)}")
-        if case["kind"] == "message":
-            outcome = transition(CaseKind.MESSAGE, CaseState(case["state"]), "replied")
-            if outcome.to_state is not None:
-                self.store.update_case(case["id"], state=str(outcome.to_state),
-                                       updated_at=iso(now))
-                self.store.cancel_reminders(case["id"], now)
-                case["state"] = str(outcome.to_state)
         results.append({"command": command, "ok": True, "text": "buyer_sent",
                         "to": mask(alias)})
         return None
+
+    def _buyer_answer_sent(self, effect: dict[str, Any], now: datetime) -> None:
+        """The relay accepted the answer: only now is the buyer's message answered."""
+        case = self.store.case(effect["case_id"])
+        if case is None:
+            return
+        self.store.add_event(case["id"], now, "buyer_answer_sent",
+                             source_message_id=effect["message_id"], from_state=case["state"],
+                             to_state=None, reason=effect["payload"].get("template", ""))
+        if case["kind"] != "message":
+            return
+        outcome = transition(CaseKind.MESSAGE, CaseState(case["state"]), "replied")
+        if outcome.to_state is not None:
+            self.store.update_case(case["id"], state=str(outcome.to_state), updated_at=iso(now))
+            self.store.cancel_reminders(case["id"], now)
+
+    def _buyer_answer_failed(self, effect: dict[str, Any], error: str, now: datetime) -> None:
+        """Refused for good (e.g. sender not approved): the case stays open, reminders keep
+        running, and the seller hears why."""
+        case = self.store.case(effect["case_id"])
+        on_sent = effect["payload"]["on_sent"]
+        self._email_seller(case, "command_result", now,
+                           effect_key=f"buyer-failed:{effect['id']}",
+                           extra={"results": [{"command": on_sent["command"], "ok": False,
+                                               "text": "send_failed", "detail": error,
+                                               "ref": case["ref"] if case else None}],
+                                  "errors": []})
 
     def _send_claim_draft(self, case: dict[str, Any], now: datetime, *, answer: str = "",
                           effect_key: str | None = None) -> None:

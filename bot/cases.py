@@ -136,6 +136,11 @@ class CaseFlow(Runtime):
         for action in actions:
             if action.name == "notify":
                 extra = {k: v for k, v in action.args.items() if k != "template"}
+                if action.args["template"] == "auto_action" and \
+                        self.settings.links.effective_mode != "follow":
+                    url = case["data"].get("links", {}).get("authorize")
+                    extra["results"] = [{"command": "authorize", "ok": True, "text": "click",
+                                         "url": url, "ref": case["ref"]}]
                 self._email_seller(case, action.args["template"], now, extra=extra,
                                    hold=self.hold_notices
                                    and action.args["template"] == "new_case")
@@ -146,6 +151,8 @@ class CaseFlow(Runtime):
             elif action.name == "cancel_reminders":
                 self.store.cancel_reminders(case["id"], now)
             elif action.name == "follow_link":
+                if self.settings.links.effective_mode != "follow":
+                    continue  # notify mode: the auto_action mail carries the link to click
                 self._queue_link(case, LinkRole(action.args["role"]), now,
                                  on_success=action.args.get("on_success", "authorized"),
                                  reply=None, source="auto")

@@ -58,7 +58,18 @@ def run(config: str, once: bool, dry_run: str | None, log_format: str, verbose: 
 
     _setup_logging(verbose, log_format)
     settings = _load(config)
-    daemon = Daemon(settings, SystemClock(), dry_run_dir=dry_run)
+    db_path = None
+    if dry_run:
+        # Nothing leaves, and nothing sticks: the run works on a copy of the database, so a
+        # trial never marks mail as processed or effects as done in the real one.
+        import sqlite3
+
+        Path(dry_run).mkdir(parents=True, exist_ok=True)
+        db_path = str(Path(dry_run) / "dry-run-state.db")
+        if Path(settings.bot.database).exists():
+            with sqlite3.connect(settings.bot.database) as src, sqlite3.connect(db_path) as dst:
+                src.backup(dst)
+    daemon = Daemon(settings, SystemClock(), db_path=db_path, dry_run_dir=dry_run)
     try:
         if once:
             stats = daemon.run_once()

@@ -47,6 +47,8 @@ class _Section(BaseModel):
 def _check_email(value: str) -> str:
     if not EMAIL_RE.match(value):
         raise ValueError(f"not an email address: {value!r}")
+    if not value.isascii():
+        raise ValueError(f"use the ASCII (punycode) form of the address: {value!r}")
     return value.lower()
 
 

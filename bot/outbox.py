@@ -56,18 +56,37 @@ class OutboxRunner(Runtime):
         return count
 
     def execute_outbox(self) -> int:
+        """Send what is due. When SMTP cannot be reached, the other mails wait for the next
+        round instead of each blocking the worker for a whole timeout."""
         done = 0
+        smtp_down = False
         while True:
-            batch = self.store.ready_effects(self.clock.now())
+            batch = [e for e in self.store.ready_effects(self.clock.now())
+                     if not (smtp_down and e["kind"] == "email")]
             if not batch:
                 return done
             progressed = False
             for eff in batch:
-                if self._execute(eff):
+                if smtp_down and eff["kind"] == "email":
+                    continue
+                outcome = self._execute_safely(eff)
+                if outcome == "done":
                     done += 1
                     progressed = True
+                elif outcome == "smtp_down":
+                    smtp_down = True
             if not progressed:
                 return done
+
+    def _execute_safely(self, eff: dict[str, Any]) -> str:
+        """One bad row must never stall the others: anything unexpected is retried later
+        (and gives up after MAX_ATTEMPTS), with the error on the row."""
+        try:
+            return self._execute(eff)
+        except Exception as exc:  # noqa: BLE001 - recorded on the row, never lost
+            log.exception("effect %s %s: unexpected error", eff["id"], eff["effect_key"])
+            self._retry_later(eff, f"{type(exc).__name__}: {exc}", self.clock.now())
+            return "retry"
 
     def _retry_later(self, eff: dict[str, Any], error: str, now: datetime) -> None:
         attempts = (eff["attempts"] or 0) + 1
@@ -89,9 +108,11 @@ class OutboxRunner(Runtime):
                                      reason=f"{eff['kind']} {eff['effect_key']}: {error}")
                 if eff["kind"] == "http":
                     self._link_done(eff, False, {"error": error}, now)
+                elif eff["payload"].get("on_sent"):
+                    self._buyer_answer_failed(eff, error, now)
         log.error("effect %s %s failed: %s", eff["id"], eff["effect_key"], error)
 
-    def _execute(self, eff: dict[str, Any]) -> bool:
+    def _execute(self, eff: dict[str, Any]) -> str:
         now = self.clock.now()
         payload = eff["payload"]
         if eff["kind"] == "email":
@@ -104,18 +125,20 @@ class OutboxRunner(Runtime):
                     failpoints.reach("after_send")
             except mailer.TransientSendError as exc:
                 self._retry_later(eff, str(exc), now)
-                return False
+                return "smtp_down"
             except mailer.PermanentSendError as exc:
                 self._fail(eff, str(exc), now)
-                return True
+                return "done"
             with self.store.transaction():
                 self.store.mark_effect(eff["id"], "done", now, attempt=True)
+                if payload.get("on_sent") and eff["case_id"]:
+                    self._buyer_answer_sent(eff, now)
             log.info("effect %s email %s sent (%s) case=%s", eff["id"], eff["message_id"],
                      payload.get("template"), eff["case_id"] or "-")
-            return True
+            return "done"
         if eff["kind"] == "http":
             with self.store.transaction():
-                self.store.mark_effect(eff["id"], "inflight", now, attempt=True)
+                self.store.mark_effect(eff["id"], "inflight", now)
             failpoints.reach("during_link")
             try:
                 if self.dry_run_dir:
@@ -124,19 +147,20 @@ class OutboxRunner(Runtime):
                 else:
                     result = links.follow(payload["url"], self.link_policy)
             except links.LinkTransientError as exc:
-                self._retry_later({**eff, "attempts": eff["attempts"]}, str(exc), now)
-                return False
+                self._retry_later(eff, str(exc), now)
+                return "retry"
             except (links.LinkRefused, links.LinkPermanentError) as exc:
                 self._fail(eff, f"{type(exc).__name__}: {exc}", now)
-                return True
+                return "done"
             detail = {"status": result.status, "final_url": result.final_url}
             with self.store.transaction():
                 self.store.mark_effect(eff["id"], "done", now, response=detail)
                 self._link_done(eff, True, detail, now)
-            log.info("effect %s link %s -> HTTP %s", eff["id"], payload["role"], result.status)
-            return True
+            log.info("effect %s link %s -> HTTP %s case=%s", eff["id"], payload["role"],
+                     result.status, eff["case_id"])
+            return "done"
         self._fail(eff, f"unknown effect kind {eff['kind']}", now)
-        return True
+        return "done"
 
     def _write_dry_run(self, eff: dict[str, Any]) -> None:
         from pathlib import Path

@@ -8,6 +8,7 @@ Only this module combines the pure core with the adapters.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,6 +36,13 @@ from bot.replies import ReplyFlow
 from bot.runtime import Origin, body_hash, normalize_eol
 
 log = logging.getLogger("sellerbot")
+
+
+def _session_headers(settings: Settings) -> dict[str, str]:
+    """The Seller Central session cookie for `follow` mode, from the environment."""
+    name = settings.links.session_cookie_env
+    cookie = os.environ.get(name, "") if name else ""
+    return {"Cookie": cookie} if cookie else {}
 
 
 def away_window(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
@@ -81,7 +89,8 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
         self.quiet = deadlines.QuietHours(q[0], q[1]) if q else None
         self.link_policy = links.LinkPolicy(
             allowed_hosts=tuple(h.lower() for h in settings.links.allowed_hosts),
-            timeout=settings.links.timeout_seconds, stand_in=settings.links.stand_in)
+            timeout=settings.links.timeout_seconds, stand_in=settings.links.stand_in,
+            headers=_session_headers(settings))
         smtp = settings.smtp
         self.smtp_target = mailer.SmtpTarget(
             smtp.host, smtp.port, smtp.security, smtp.username,

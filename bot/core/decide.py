@@ -128,9 +128,11 @@ def _rule_auto_authorize(change: Change, policy: Policy) -> Decision | None:
     why = _auto_authorize(change, policy)
     if why is None:
         return None
+    # Reminders too: if the link fails or its outcome is uncertain, the deadline still counts.
     return Decision("auto_authorize", why, (
         Action("follow_link", {"role": str(LinkRole.AUTHORIZE), "on_success": "authorized"}),
         Action("notify", {"template": "auto_action"}),
+        Action("schedule_reminders"),
     ))
 
 

@@ -8,7 +8,9 @@ on the real Amazon URL, then scheme and host are swapped for the loopback stand-
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 MAX_REDIRECTS = 5
+_SIGN_IN = re.compile(r"/ap/(signin|mfa)|/signin", re.IGNORECASE)
 
 
 class LinkRefused(Exception):
@@ -99,7 +102,11 @@ def follow(url: str, policy: LinkPolicy) -> LinkResult:
         try:
             with _opener.open(request, timeout=policy.timeout) as response:
                 body = response.read(4096).decode("utf-8", "replace")
-                return LinkResult(url, current, response.status, body[:500])
+            if _SIGN_IN.search(parts.path):
+                # 200 on a sign-in page is not an authorization: the session is missing.
+                raise LinkPermanentError("Seller Central asked to sign in: the session in "
+                                         "links.session_cookie_env is missing or expired")
+            return LinkResult(url, current, response.status, body[:500])
         except urllib.error.HTTPError as exc:
             if exc.code in (301, 302, 303, 307, 308):
                 location = exc.headers.get("Location", "")
@@ -118,6 +125,7 @@ def follow(url: str, policy: LinkPolicy) -> LinkResult:
             if 500 <= exc.code < 600 or exc.code == 429:
                 raise LinkTransientError(f"HTTP {exc.code} from {parts.hostname}") from exc
             raise LinkPermanentError(f"HTTP {exc.code} from {parts.hostname}") from exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError, socket.timeout) as exc:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, socket.timeout,
+                http.client.HTTPException) as exc:
             raise LinkTransientError(f"{type(exc).__name__}: {exc}") from exc
     raise LinkRefused(f"more than {MAX_REDIRECTS} redirects")

@@ -73,5 +73,7 @@ def send(target: SmtpTarget, sender: str, recipients: list[str], raw: bytes) -> 
         if all(400 <= c < 500 for c in codes):
             raise TransientSendError(f"recipients deferred: {exc.recipients}") from exc
         raise PermanentSendError(f"recipients refused: {exc.recipients}") from exc
+    except (UnicodeError, ValueError) as exc:  # e.g. a non-ASCII address: never sendable
+        raise PermanentSendError(f"{type(exc).__name__}: {exc}") from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise TransientSendError(f"{type(exc).__name__}: {exc}") from exc

@@ -23,6 +23,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from bot.domain import Money
 
+from .fastmime import parse_fast
+
 # --------------------------------------------------------------------------- headers
 
 _WS = re.compile(r"\s+")
@@ -265,7 +267,15 @@ def collect_bodies(msg: Message) -> Bodies:
 
 
 def parse_bytes(raw: bytes) -> Message:
-    return message_from_bytes(raw, policy=compat32)
+    """`message_from_bytes(raw, policy=compat32)`; well-formed mails take the fast splitter,
+    which builds the very same tree (see fastmime), anything unusual the stdlib parser."""
+    try:
+        msg = parse_fast(raw)
+    except Exception:  # noqa: BLE001 - never worse than the stdlib: let it decide
+        msg = None
+    if msg is None:
+        msg = message_from_bytes(raw, policy=compat32)
+    return msg
 
 
 # --------------------------------------------------------------------------- HTML
