@@ -377,6 +377,16 @@ class Settings(_Section):
                              "(sellerbot never executes its own mail)")
         return self
 
+    @model_validator(mode="after")
+    def _watchdog_after_idle(self) -> "Settings":
+        for box in self.mailboxes():
+            if box.idle and self.bot.watchdog_minutes * 60 <= box.idle_renew_seconds:
+                raise ValueError(
+                    f"bot.watchdog_minutes ({self.bot.watchdog_minutes}) must be longer than "
+                    f"imap.idle_renew_seconds ({box.idle_renew_seconds} s): a quiet mailbox "
+                    "only reports a sync at each IDLE renewal")
+        return self
+
     def mailboxes(self) -> list[ImapSettings]:
         return ([self.imap] if self.imap else []) + list(self.accounts)
 

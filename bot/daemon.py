@@ -128,6 +128,8 @@ class Daemon:
         self.store: Store | None = None
         self.service: Service | None = None
         self.ready = threading.Event()
+        self._refetch: set[tuple[str, str, int]] = set()  # UIDs to fetch again
+        self._refetch_lock = threading.Lock()
         self._started = time.monotonic()
         self._intake_alerted = False
         self._last_intake_error = ""
@@ -367,11 +369,21 @@ class Daemon:
         submitted: list[int] = []
         reader = Store(self.db_path, readonly=True)
         while not self.stop_event.is_set():
+            imap = self._current(imap)  # SIGHUP: a new password or OAuth setting applies here
+            account = imap_account(imap)
             watcher = FolderWatcher(account, folder, batch_size=imap.batch_size, idle=imap.idle,
                                     idle_renew=imap.idle_renew_seconds, poll=imap.poll_seconds)
             try:
                 uidvalidity = watcher.open()
                 log.info("watching %s/%s (UIDVALIDITY %s)", account.host, folder, uidvalidity)
+                if reader.sync_state(account.name, folder) is None:
+                    # The start-up catch-up did not reach this folder (server down then):
+                    # its history must go through the bulk path (backfill, one summary), not
+                    # through here as if every old mail were news.
+                    self.queue.put(("catch_up", (imap, folder)))
+                    while reader.sync_state(account.name, folder) is None:
+                        if self.stop_event.wait(1.0):
+                            return
                 while not self.stop_event.is_set():
                     state = reader.sync_state(account.name, folder)
                     after = state["last_uid"] if state and state["uidvalidity"] == uidvalidity \
@@ -381,6 +393,14 @@ class Daemon:
                         recorded = reader.statuses(account.name, folder, uidvalidity, submitted)
                         self._file_away(watcher, account.name, list(recorded), reader)
                         submitted = [u for u in submitted if u not in recorded]
+                    with self._refetch_lock:
+                        again = sorted(u for a, f, u in self._refetch
+                                       if a == account.name and f == folder)
+                        self._refetch -= {(account.name, folder, u) for u in again}
+                    for batch in watcher.fetch_bodies(again):
+                        for fetched in batch:
+                            self.submit(fetched.raw, Origin(account.name, folder,
+                                                            fetched.uidvalidity, fetched.uid))
                     for fetched in watcher.fetch_new(after):
                         self.submit(fetched.raw, Origin(account.name, folder,
                                                         fetched.uidvalidity, fetched.uid))
@@ -404,11 +424,11 @@ class Daemon:
     def start(self) -> None:
         """Open the store, catch up with the mailbox, start the watchers and the scheduler."""
         service = self._open()
+        self._catch_up(service, raise_errors=False)  # forks parse workers: before any thread
         if self.settings.metrics.enabled:
             m = self.settings.metrics
             self._metrics = MetricsServer(self.db_path, m.host, m.port,
                                           now_fn=self.clock.now).start()
-        self._catch_up(service, raise_errors=False)
         self._waiting = {f"{imap_account(m).name}/{f}" for m in self.settings.mailboxes()
                          for f in m.folders}
         for imap in self.settings.mailboxes():
@@ -436,6 +456,11 @@ class Daemon:
         self._scheduler.start()
         self.wake()  # due reminders go out at once after downtime
         systemd.notify("READY=1\nSTATUS=watching the mailbox")
+
+    def _current(self, imap: ImapSettings) -> ImapSettings:
+        """The running configuration's version of this mailbox (same host and user)."""
+        return next((m for m in self.settings.mailboxes()
+                     if (m.host, m.username) == (imap.host, imap.username)), imap)
 
     def _mark_ready(self, key: str) -> None:
         """Ready once every watched folder has completed a first sync."""
@@ -486,7 +511,8 @@ class Daemon:
             systemd.notify("STATUS=reload refused: configuration error (see log)")
             return
         self.settings, self.service = settings, service
-        log.info("configuration and templates reloaded (IMAP changes apply on reconnect)")
+        log.info("configuration and templates reloaded (a mailbox's new settings apply at its "
+                 "next reconnect; added or removed mailboxes need a restart)")
         systemd.notify("STATUS=configuration reloaded")
 
     def serve(self) -> None:
@@ -510,6 +536,20 @@ class Daemon:
                     service.alert_intake_down(*item)
                     service.execute_outbox()
                     continue
+                if kind == "catch_up":
+                    imap, folder = item
+                    account = imap_account(imap)
+                    watcher = FolderWatcher(account, folder, batch_size=imap.batch_size)
+                    try:
+                        self._sync_folder(service, watcher, account.name, None)
+                        service.tick()
+                    except Exception as exc:  # noqa: BLE001 - the watcher asks again
+                        log.warning("catch-up of %s/%s failed: %s", account.host, folder, exc)
+                        self.stop_event.wait(5.0)
+                        self.queue.put(("catch_up", item))
+                    finally:
+                        watcher.close()
+                    continue
                 if kind == "synced":  # a healthy quiet mailbox is still a fresh sync
                     assert self.store is not None
                     self.store.touch_sync(*item, self.clock.now())
@@ -526,10 +566,22 @@ class Daemon:
                     # Only the next due time: the store holds the rest, the sweep is the net.
                     wakeup = service.next_wakeup()
                     self._scheduler.sync([wakeup] if wakeup else [])
-            except Exception:  # noqa: BLE001 - the loop must go on; the store is consistent
+            except Exception as exc:  # noqa: BLE001 - the loop must go on
                 log.exception("worker error on %s", kind)
+                if kind == "mail":
+                    self._quarantine_failed(service, item, exc)
             finally:
                 self.queue.task_done()
+
+    def _quarantine_failed(self, service: Service, item: Any, exc: Exception) -> None:
+        raw, origin = item
+        try:
+            service.quarantine_failed(raw, origin, f"{type(exc).__name__}: {exc}")
+        except Exception:  # noqa: BLE001 - still not recorded: the next sync fetches it again
+            log.exception("could not quarantine the failed message; it will be fetched again")
+            if origin.uid is not None:
+                with self._refetch_lock:
+                    self._refetch.add((origin.account, origin.folder, origin.uid))
 
     def stop(self) -> None:
         systemd.notify("STOPPING=1")

@@ -37,18 +37,22 @@ class ReplyFlow(Runtime):
             self.store.set_message_status(msg_row, "refused",
                                           f"sender {mask(sender)} not in seller.addresses")
             return "refused-sender"
-        reply_refs = (notice.message_id, *notice.references)
+        reply_id = notice.message_id or f"<row-{msg_row}@sellerbot.invalid>"  # keys stay unique
+        reply_refs = (reply_id, *notice.references)
         recent = self.store.count_replies_since(sender, now - timedelta(hours=1))
-        if recent >= s.bot.max_replies_per_thread_per_hour:
-            log.warning("reply rate limit reached for %s: not answering (loop guard)",
+        # Loop guard on the answers only: a reply with a valid token is always executed.
+        answer = recent < s.bot.max_replies_per_thread_per_hour
+        if not answer:
+            log.warning("reply rate limit reached for %s: executing without answering",
                         mask(sender))
-            return "rate-limited"
         if s.authentication.require_dmarc_for_commands and \
                 notice.auth_results.get("dmarc") != "pass":
-            self._email_seller(None, "command_refused", now,
-                               effect_key=f"refused:{notice.message_id}", to=[sender],
-                               in_reply_to=notice.message_id, references=reply_refs,
-                               extra={"reason": "dmarc"})
+            self.store.set_message_status(msg_row, "refused", "DMARC did not pass")
+            if answer:
+                self._email_seller(None, "command_refused", now,
+                                   effect_key=f"refused:{reply_id}", to=[sender],
+                                   in_reply_to=reply_id, references=reply_refs,
+                                   extra={"reason": "dmarc"})
             return "refused-dmarc"
         candidates = tokens.find_tokens(list(notice.to_addrs),
                                         [m for m in (notice.in_reply_to, *notice.references) if m])
@@ -58,10 +62,11 @@ class ReplyFlow(Runtime):
             why = checks[0].reason if checks else "missing"
             log.warning("command refused from %s: token %s", mask(sender), why)
             self.store.set_message_status(msg_row, "refused", f"reply token {why}")
-            self._email_seller(None, "command_refused", now,
-                               effect_key=f"refused:{notice.message_id}", to=[sender],
-                               in_reply_to=notice.message_id, references=reply_refs,
-                               extra={"reason": f"token_{why}"})
+            if answer:
+                self._email_seller(None, "command_refused", now,
+                                   effect_key=f"refused:{reply_id}", to=[sender],
+                                   in_reply_to=reply_id, references=reply_refs,
+                                   extra={"reason": f"token_{why}"})
             return f"refused-token-{why}"
         case = self.store.case_by_ref(good.case_ref) if good.case_ref != "GENERAL" else None
         results: list[dict[str, Any]] = []
@@ -78,8 +83,7 @@ class ReplyFlow(Runtime):
             for target in targets:
                 if target is not None:
                     touched[target["id"]] = target
-                link = self._apply_command(target, command, now, results,
-                                           notice.message_id or "reply")
+                link = self._apply_command(target, command, now, results, reply_id)
                 if link is not None and target is not None:
                     links.append((target, link))
         for target in touched.values():
@@ -89,16 +93,16 @@ class ReplyFlow(Runtime):
                                      c.name for c in notice.commands))
         if case is not None:
             self.store.set_message_case(msg_row, case["id"])
-        reply = {"to": [sender], "in_reply_to": notice.message_id,
+        reply = {"to": [sender], "in_reply_to": reply_id, "answer": answer,
                  "references": list(reply_refs), "results": results, "errors": errors,
                  "case_id": case["id"] if case else None}
         for target, role in links:
             self._queue_link(target, role, now, on_success="authorized", reply=reply,
-                             source=notice.message_id or "reply")
-        if not links:  # otherwise the answer waits for the links' outcome (_link_done)
+                             source=reply_id)
+        if not links and answer:  # else the answer waits for the links' outcome (_link_done)
             self._email_seller(case, "command_result", now,
-                               effect_key=f"result:{notice.message_id}", to=[sender],
-                               in_reply_to=notice.message_id, references=reply_refs,
+                               effect_key=f"result:{reply_id}", to=[sender],
+                               in_reply_to=reply_id, references=reply_refs,
                                extra={"results": results, "errors": errors})
         return "commands"
 
@@ -327,6 +331,8 @@ class ReplyFlow(Runtime):
         group = self.store.effects_for_reply(reply["in_reply_to"])
         if any(e["status"] in ("pending", "retrying", "inflight") for e in group):
             return  # one answer per reply: wait for the other links of the same reply
+        if not reply.get("answer", True):
+            return  # loop guard: executed, not answered
         results = list(reply["results"])
         for other in group:
             response = json.loads(other["response"] or "{}")

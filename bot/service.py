@@ -135,6 +135,26 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
                  case_ref)
         return status
 
+    def quarantine_failed(self, raw: bytes, origin: Origin, error: str) -> None:
+        """Processing raised (a broken custom template, a locked database…): keep the mail,
+        mark its UID processed as quarantined with the error, and tell the seller."""
+        raw = normalize_eol(raw)
+        now = self.clock.now()
+        with self.store.transaction():
+            if origin.uid is not None and self.store.seen_uid(
+                    origin.account, origin.folder, origin.uidvalidity, origin.uid):
+                return
+            row = self.store.record_message(
+                source=origin.source, account=origin.account, folder=origin.folder,
+                uidvalidity=origin.uidvalidity, uid=origin.uid, message_id=None,
+                body_hash=body_hash(raw), kind=str(Kind.UNRECOGNIZED), subject=None,
+                processed_at=iso(now), status="quarantined", reason=error[:500])
+            self.store.quarantine(row, error[:500], raw, now)
+            if origin.uid is not None:
+                self.store.save_sync_state(origin.account, origin.folder, origin.uidvalidity,
+                                           origin.uid, now)
+        log.error("quarantined after a processing error: %s", error)
+
     def record_skipped(self, origin: Origin, message_id: str | None, header_hash: str,
                        reason: str) -> None:
         """A message triaged out on its headers: recorded as ignored, body never fetched."""

@@ -280,7 +280,7 @@ def test_mailbox_unreadable_for_too_long_alerts_the_seller_once(tmp_path: Path, 
                                                                  smtp_sink, link_standin,
                                                                  clock: FixedClock) -> None:
     settings = make_settings(tmp_path / "w.db", dovecot, smtp_sink, link_standin,
-                             bot={"watchdog_minutes": 1})
+                             bot={"watchdog_minutes": 1}, imap={"idle_renew_seconds": 30})
     bot = Running(settings, clock)
     try:
         dovecot.stop()

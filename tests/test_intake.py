@@ -4,6 +4,7 @@ server restart during IDLE, triage on headers."""
 from __future__ import annotations
 
 import email
+import threading
 import email.policy
 import re
 import sqlite3
@@ -234,3 +235,28 @@ def test_two_mailboxes_in_one_process(tmp_path: Path, dovecot, smtp_sink, link_s
         assert accounts == {"seller@127.0.0.1", "other@127.0.0.1"}
     finally:
         bot.stop()
+
+
+@pytest.mark.servers
+def test_history_is_backfill_even_when_the_server_was_down_at_start(tmp_path: Path, dovecot,  # type: ignore[no-untyped-def]
+                                                                    smtp_sink,
+                                                                    link_standin) -> None:
+    for n in range(12):
+        dovecot.append(return_request(n, NOW - timedelta(hours=1 + n)))
+    dovecot.stop()
+    settings = make_settings(tmp_path / "late.db", dovecot, smtp_sink, link_standin)
+    daemon = Daemon(settings, FixedClock(NOW))
+    daemon.start()  # the catch-up fails: the server is down
+    worker = threading.Thread(target=daemon.serve, daemon=True)
+    worker.start()
+    try:
+        dovecot.start()
+        assert daemon.ready.wait(60)
+        summary = smtp_sink.wait_for(1, WAIT)[0]
+        assert "12 dossier(s)" in str(summary.message["Subject"])
+        assert daemon.barrier(WAIT)
+        assert len(smtp_sink.messages) == 1, "history is summarized, not mailed case by case"
+    finally:
+        daemon.stop()
+        worker.join(WAIT)
+        daemon.close()

@@ -17,7 +17,8 @@ Decision: two kinds of clock, because Amazon states them in two kinds of unit.
 
 Every function takes aware datetimes (``ValueError`` on naive ones) and returns aware datetimes in
 UTC, the storage form; callers convert to the marketplace zone for display. A local wall time that
-does not exist (spring-forward gap) resolves to the instant just after the gap; an ambiguous one
+does not exist (spring-forward gap) is read with the offset in force before the change, so
+02:30 on a spring-forward night becomes 03:30 local (as a clock would show it); an ambiguous one
 (fall-back) resolves to its first occurrence (``fold=0``).
 """
 
@@ -136,7 +137,8 @@ def _utc(value: datetime) -> datetime:
 
 
 def _localize(day: date, wall: time, zone: tzinfo) -> datetime:
-    """Local wall time -> aware UTC instant (gap: just after it; ambiguous: first occurrence)."""
+    """Local wall time -> aware UTC instant (gap: shifted forward by its length, 02:30 ->
+    03:30; ambiguous: first occurrence)."""
     naive = datetime.combine(day, wall.replace(tzinfo=None))
     # Round-tripping through UTC resolves a non-existent wall time (fold=0 uses the offset
     # in force before the transition, which lands after the gap).

@@ -29,7 +29,8 @@ def pick_case(kind: Kind, event_time: datetime | None, own_id: str | None,
             return row  # same Amazon id: the same case, whatever its state
         if kind in OPENING_KINDS and CaseState(row["state"]) in FINAL_STATES:
             opened = row.get("opened_at")
-            if event_time is not None and opened and event_time.isoformat() > opened:
+            if event_time is not None and opened and \
+                    event_time > datetime.fromisoformat(opened):
                 return None  # a new request on an order whose earlier case is closed
         return row
     return None
