@@ -207,3 +207,34 @@ def test_away_mode_sends_mail_to_the_backup_too(tmp_path: Path, smtp_sink: SmtpS
     notice = smtp_sink.wait_for(1, WAIT)[0]
     assert set(notice.rcpt_tos) == {SELLER, "hugo.petit@lumen-et-cie.fr"}
     assert link_standin.hits == []
+
+
+def test_auto_authorize_in_notify_mode_sends_the_link_and_keeps_reminders(
+        tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn) -> None:
+    svc = make_service(tmp_path, smtp_sink, link_standin, FixedClock(START),
+                       digest={"enabled": False},
+                       links={"mode": "notify", "stand_in": None},
+                       policy={"auto_authorize": "all"})
+    assert svc.ingest(RETURN) == "case"
+    svc.tick()
+    mail = parsed(smtp_sink.wait_for(1, WAIT)[0])
+    assert "action=authorize" in mail.get_body(("plain",)).get_content()
+    assert link_standin.hits == []  # notify mode never clicks
+    case = svc.store.cases_where("kind = 'return'", [])[0]
+    assert case["state"] == "return_requested"
+    assert [r for r in svc.store.reminders(case["id"]) if r["status"] == "pending"]
+
+
+def test_rate_limited_replies_are_still_executed(tmp_path: Path, smtp_sink: SmtpSink,
+                                                 link_standin: ActionLinkStandIn) -> None:
+    clock = FixedClock(START)
+    svc = make_service(tmp_path, smtp_sink, link_standin, clock, digest={"enabled": False},
+                       bot={"max_replies_per_thread_per_hour": 1})
+    notice = _notice_for(svc, smtp_sink, RETURN)
+    _answer(svc, smtp_sink, notice, "STATUT", clock, 2)  # the one answer this hour
+    clock.advance(minutes=1)
+    assert svc.ingest(seller_reply(notice, "FAIT", clock.now())) == "commands"
+    svc.tick()
+    case = svc.store.cases_where("kind = 'return'", [])[0]
+    assert case["state"] == "return_authorized"  # executed
+    assert len(smtp_sink.messages) == 2  # but not answered

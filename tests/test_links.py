@@ -82,3 +82,10 @@ def test_redirect_within_amazon_is_followed(link_standin) -> None:  # type: igno
     assert result.status == 200
     assert result.final_url.startswith("https://sellercentral.amazon.fr/confirmation")
     assert [h.path for h in link_standin.hits] == ["/gp/returns/list/v2", "/confirmation"]
+
+
+@pytest.mark.servers
+def test_a_sign_in_page_is_not_an_authorization(link_standin) -> None:  # type: ignore[no-untyped-def]
+    link_standin.redirect("/gp/returns", "/ap/signin?openid.return_to=x")
+    with pytest.raises(links.LinkPermanentError, match="sign in"):
+        links.follow(AMAZON, policy(link_standin))
