@@ -56,12 +56,9 @@ def detect_language(text: str) -> str | None:
     # lower-cased: the only ASCII characters _WORD takes are a-z
     words = (_ASCII_WORD if low.isascii() else _word_rx(low)).findall(low)
     counts = [0] * len(_LANG_WORDS)
-    get = _LANG_INDEX.get
-    for w in words:
-        langs = get(w)
-        if langs is not None:
-            for i in langs:
-                counts[i] += 1
+    for langs in filter(None, map(_LANG_INDEX.get, words)):  # stop-words only, in C
+        for i in langs:
+            counts[i] += 1
     best_lang, best = None, 1
     for lang, c in zip(_LANG_WORDS, counts):
         if c > best:

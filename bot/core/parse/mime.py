@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html as _html
 import re
-from dataclasses import dataclass, field
+from binascii import a2b_qp
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from email import message_from_bytes
@@ -46,10 +46,32 @@ def _decode_str(value: str) -> str:
     return _decode_header_value(value)
 
 
+# The usual encoded Subject/From: only =?UTF-8?Q?...?= words (folded or space-separated),
+# every '=' starting a hex escape. decode_header would concatenate their bytes (one charset)
+# and make_header decode them strictly as UTF-8: done here directly, same text.
+_UTF8_Q_WORDS = re.compile(
+    r"=\?[Uu][Tt][Ff]-8\?[Qq]\?(?:[!->@-Z\\\[\]^`-~]|=[0-9A-Fa-f]{2}|_)*\?="
+    r"(?:(?:\r?\n)?[ \t]+=\?[Uu][Tt][Ff]-8\?[Qq]\?(?:[!->@-Z\\\[\]^`-~]|=[0-9A-Fa-f]{2}|_)*\?=)*")
+_UTF8_Q_PAYLOAD = re.compile(r"=\?[Uu][Tt][Ff]-8\?[Qq]\?([^?]*)\?=")
+
+
+def _utf8_q(value: str) -> str | None:
+    if not _UTF8_Q_WORDS.fullmatch(value):
+        return None
+    data = b"".join(a2b_qp(p, header=True) for p in _UTF8_Q_PAYLOAD.findall(value))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None  # make_header raises: the general path keeps the raw value
+
+
 def _decode_header_value(value: object) -> str:
     try:
         if isinstance(value, str) and "=?" not in value:
             text = value
+        elif isinstance(value, str) and value.startswith("=?") and \
+                (fast := _utf8_q(value)) is not None:
+            text = fast
         else:
             text = str(make_header(decode_header(value)))  # type: ignore[arg-type]
     except Exception:  # noqa: BLE001 - malformed encoded words: keep raw text
@@ -197,7 +219,38 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         return data.decode("latin-1")
 
 
-def part_text(part: Message) -> str:
+_CT_CACHE: dict[str, tuple[str, str | None]] = {}
+
+
+def _content_type_uncached(part: Message) -> tuple[str, str | None]:
+    try:
+        ctype = part.get_content_type()
+    except Exception:  # noqa: BLE001
+        ctype = "text/plain"
+    try:
+        charset = part.get_content_charset()
+    except Exception:  # noqa: BLE001
+        charset = None
+    return ctype, charset
+
+
+def content_type(part: Message) -> tuple[str, str | None]:
+    """(part.get_content_type(), part.get_content_charset()), "text/plain" / None where they
+    raise. Both are pure functions of the first Content-Type value (the header parameter
+    parsing is the slow part), memoised on that raw value when it is plain ASCII."""
+    v = _first_headers(part).get("content-type", _MISSING)
+    if type(v) is not str or not v.isascii():  # missing (default type), or 8-bit
+        return _content_type_uncached(part)
+    r = _CT_CACHE.get(v)
+    if r is None:
+        r = _content_type_uncached(part)
+        if len(_CT_CACHE) >= 4096:
+            _CT_CACHE.clear()
+        _CT_CACHE[v] = r
+    return r
+
+
+def part_text(part: Message, charset: object = _MISSING) -> str:
     try:
         payload = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001
@@ -210,39 +263,63 @@ def part_text(part: Message) -> str:
             return ""
     if isinstance(payload, str):
         payload = payload.encode("utf-8", "surrogateescape")
-    try:
-        charset = part.get_content_charset()
-    except Exception:  # noqa: BLE001
-        charset = None
-    text = decode_bytes(payload, charset)
+    if charset is _MISSING:
+        charset = content_type(part)[1]
+    text = decode_bytes(payload, charset)  # type: ignore[arg-type]
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
-@dataclass
+# Labels whose decode_bytes can only return text (utf-8, then a single-byte table or
+# cp1252/latin-1): decoding such a part never raises, so it may be deferred.
+_SAFE_LABELS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"}) | _LATIN1_LABELS
+
+
 class Bodies:
-    plain: str = ""
-    html: str = ""
-    is_report: bool = False
-    has_delivery_status: bool = False
-    attached: list[Message] = field(default_factory=list)  # message/rfc822 parts
+    """The text bodies of a mail. The plain part is decoded on first use when that cannot
+    fail (HTML notifications never read it); otherwise, as before, while collecting."""
+
+    __slots__ = ("_plain", "_plain_parts", "html", "is_report", "has_delivery_status",
+                 "attached")
+
+    def __init__(self, plain: str = "", html: str = "", is_report: bool = False,
+                 has_delivery_status: bool = False, attached: list[Message] | None = None,
+                 ) -> None:
+        self._plain = plain
+        self._plain_parts: list[tuple[Message, str | None]] | None = None
+        self.html = html
+        self.is_report = is_report
+        self.has_delivery_status = has_delivery_status
+        self.attached: list[Message] = [] if attached is None else attached
+
+    @property
+    def plain(self) -> str:
+        parts = self._plain_parts
+        if parts is not None:
+            self._plain_parts = None
+            for part, charset in parts:  # the first text/plain part that is not empty
+                self._plain = part_text(part, charset)
+                if self._plain:
+                    break
+        return self._plain
+
+    @plain.setter
+    def plain(self, value: str) -> None:
+        self._plain_parts = None
+        self._plain = value
 
 
 def collect_bodies(msg: Message) -> Bodies:
     out = Bodies()
-    try:
-        ctype = msg.get_content_type()
-    except Exception:  # noqa: BLE001
-        ctype = "text/plain"
+    ctype = content_type(msg)[0]
     out.is_report = ctype == "multipart/report"
     stack = [msg]
     seen = 0
+    plain_parts: list[tuple[Message, str | None]] = []
+    plain_done = False
     while stack and seen < 200:
         part = stack.pop(0)
         seen += 1
-        try:
-            ct = part.get_content_type()
-        except Exception:  # noqa: BLE001
-            ct = "text/plain"
+        ct, charset = content_type(part)
         if ct == "message/rfc822":
             payload = part.get_payload()
             if isinstance(payload, list) and payload:
@@ -259,10 +336,21 @@ def collect_bodies(msg: Message) -> Bodies:
         disp = str(part.get("Content-Disposition") or "").lower()
         if "attachment" in disp:
             continue
-        if ct == "text/plain" and not out.plain:
-            out.plain = part_text(part)
+        if ct == "text/plain" and not plain_done:
+            if charset is None or charset.strip().strip('"').lower() in _SAFE_LABELS:
+                plain_parts.append((part, charset))  # decoded when (if ever) read
+            else:
+                # may raise while decoding: decode now, with the deferred ones before it,
+                # in the order (and with the errors) of an eager walk
+                plain_parts.append((part, charset))
+                out._plain_parts = plain_parts
+                plain_done = bool(out.plain)
+                plain_parts = []
+                continue
         elif ct == "text/html" and not out.html:
-            out.html = part_text(part)
+            out.html = part_text(part, charset)
+    if plain_parts and not plain_done:
+        out._plain_parts = plain_parts
     return out
 
 
@@ -302,8 +390,9 @@ _BLOCK_SPLIT = re.compile(
     _ci("h") + r"[1-6])\b))")
 _CELL = re.compile(r"</t[dh]\s*>", re.I)
 _INLINE_WS = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
-_MULTINL = re.compile(r"\n{3,}")
-_SPACES = re.compile(" {2,}")
+# == \n{3,}, spelled so that the engine scans for the literal prefix (much faster)
+_MULTINL = re.compile(r"\n\n\n+")
+_SPACES = re.compile("   *")  # == " {2,}" with a literal prefix to scan for
 
 
 def html_tree(html: str) -> LexborHTMLParser:
