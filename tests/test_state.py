@@ -159,3 +159,10 @@ def test_away_mode_authorizes_in_policy_requests() -> None:
     assert decide(_change(notice), away).rule == "auto_authorize"
     over = Policy(away=((NOW - timedelta(days=3), NOW - timedelta(days=1)),))
     assert decide(_change(notice), over).rule == "ask_seller"
+
+
+def test_a_claim_is_one_per_order() -> None:
+    from bot.core.match import pick_case
+
+    closed = [_row("claim_denied", "2026-10-01T08:00:00+00:00")]
+    assert pick_case(Kind.CLAIM_FILED, NOW, None, closed) is closed[0]  # type: ignore[arg-type]

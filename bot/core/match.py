@@ -1,9 +1,10 @@
 """Which case a notification belongs to, among the candidates the store found. Pure.
 
 Candidates come newest first (same order id, or same relay alias). A notification carrying a
-return or claim id never matches a case with another id. A notification that opens a case
-(return request, claim, cancellation request) on an order whose last case is over starts a new
-case — unless it is older than that case, i.e. a late duplicate of what opened it.
+return or claim id never matches a case with another id. A return request on an order whose
+last return case is over starts a new case (a buyer may return another item later) — unless it
+is older than that case, i.e. a late duplicate of what opened it. A-to-Z claims and
+cancellation requests are one per order: they always go to the order's case.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 from bot.core.state import FINAL_STATES
 from bot.domain import CaseState, Kind
 
-OPENING_KINDS = frozenset({Kind.RETURN_REQUEST, Kind.CLAIM_FILED, Kind.CLAIM_INFO_REQUESTED,
-                           Kind.CANCELLATION_REQUEST})
+#: Notifications that may open a second case on the same order.
+OPENING_KINDS = frozenset({Kind.RETURN_REQUEST})
 
 
 def pick_case(kind: Kind, event_time: datetime | None, own_id: str | None,
