@@ -49,9 +49,8 @@ def _decode_str(value: str) -> str:
 # The usual encoded Subject/From: only =?UTF-8?Q?...?= words (folded or space-separated),
 # every '=' starting a hex escape. decode_header would concatenate their bytes (one charset)
 # and make_header decode them strictly as UTF-8: done here directly, same text.
-_UTF8_Q_WORDS = re.compile(
-    r"=\?[Uu][Tt][Ff]-8\?[Qq]\?(?:[!->@-Z\\\[\]^`-~]|=[0-9A-Fa-f]{2}|_)*\?="
-    r"(?:(?:\r?\n)?[ \t]+=\?[Uu][Tt][Ff]-8\?[Qq]\?(?:[!->@-Z\\\[\]^`-~]|=[0-9A-Fa-f]{2}|_)*\?=)*")
+_Q_WORD = r"=\?[Uu][Tt][Ff]-8\?[Qq]\?(?:[!-<>@-Z\[\\\]^`-~]|=[0-9A-Fa-f]{2}|_)*\?="  # no bare '=', '?'
+_UTF8_Q_WORDS = re.compile(_Q_WORD + r"(?:(?:\r?\n)?[ \t]+" + _Q_WORD + ")*")
 _UTF8_Q_PAYLOAD = re.compile(r"=\?[Uu][Tt][Ff]-8\?[Qq]\?([^?]*)\?=")
 
 
