@@ -21,6 +21,7 @@ import jinja2
 
 LOCALES = ("fr", "en", "de", "it", "es")
 _HEADER_UNSAFE = re.compile(r"[\r\n\x00-\x1f\x7f]+")
+_BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
 
 
 def shipped_templates_dir() -> Path:
@@ -106,7 +107,8 @@ class Renderer:
             except jinja2.TemplateNotFound:
                 continue
             subject = header_safe(subject_t.render(**context), 250)
-            text = self.env.get_template(f"{loc}/{name}.txt.j2").render(**context)
+            text = _BLANK_RUNS.sub("\n\n", self.env.get_template(f"{loc}/{name}.txt.j2")
+                                   .render(**context))  # optional blocks leave blank runs
             try:
                 html = self.env.get_template(f"{loc}/{name}.html.j2").render(**context)
             except jinja2.TemplateNotFound:
