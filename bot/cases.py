@@ -187,7 +187,11 @@ class CaseFlow(Runtime):
         with self.store.transaction():
             if len(held) <= self.catch_up_threshold:
                 for eff in held:
-                    self.store.mark_effect(eff["id"], "pending", now)
+                    self.store.mark_effect(eff["id"], "released", now)
+                    case = self.store.case(eff["case_id"]) if eff["case_id"] else None
+                    spec = eff["payload"]["held"]
+                    self._email_seller(case, spec["template"], now, extra=spec["extra"],
+                                       effect_key=f"{eff['effect_key']}:released")
                 return len(held)
             cases = [c for c in (self.store.case(e["case_id"]) for e in held) if c]
             for eff in held:

@@ -57,9 +57,15 @@ class SellerMail(Runtime):
                       attachments: tuple[tuple[bytes, dict[str, Any]], ...] = ()) -> str:
         s = self.settings
         ref = case["ref"] if case else "GENERAL"
-        token = self._token_for(ref, now)
         key = effect_key or f"email:{template}:{ref}:{case['state'] if case else ''}:" \
                             f"{iso(now)}"
+        if hold:
+            # Held during a bulk pass: most become one summary, so render only if released.
+            self.store.enqueue(kind="email", effect_key=key, now=now, status="held",
+                               case_id=case["id"] if case else None,
+                               payload={"held": {"template": template, "extra": extra or {}}})
+            return ""
+        token = self._token_for(ref, now)
         seq = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
         message_id = tokens.message_id_for(token, template.replace("_", ""), seq, s.bot.domain)
         local, domain = s.bot.address.split("@", 1)
@@ -74,7 +80,6 @@ class SellerMail(Runtime):
         for data, options in attachments:  # text+html alternative -> multipart/mixed
             msg.add_attachment(data, **options)
         rowid = self.store.enqueue(kind="email", effect_key=key, now=now,
-                                   status="held" if hold else "pending",
                                    case_id=case["id"] if case else None, message_id=message_id,
                                    payload={"from": s.bot.address,
                                             "to": list(to or self._recipients(False)),
