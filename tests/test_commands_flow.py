@@ -238,3 +238,10 @@ def test_rate_limited_replies_are_still_executed(tmp_path: Path, smtp_sink: Smtp
     case = svc.store.cases_where("kind = 'return'", [])[0]
     assert case["state"] == "return_authorized"  # executed
     assert len(smtp_sink.messages) == 2  # but not answered
+
+
+def test_numbers_outside_a_digest_are_explained(svc: Service, smtp_sink: SmtpSink,
+                                                clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, RETURN)
+    body = _answer(svc, smtp_sink, notice, "AUTORISER 2", clock, 2)
+    assert "récapitulatif quotidien" in body
