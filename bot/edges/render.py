@@ -8,6 +8,7 @@ A seller's own templates directory (config) is searched first, then the shipped 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from datetime import datetime
 from email.headerregistry import Address
@@ -25,9 +26,11 @@ _BLANK_RUNS = re.compile(r"\n(?:[ \t]*\n){2,}")
 
 
 def shipped_templates_dir() -> Path:
-    """templates/ at the project root (editable install) or inside the package (wheel)."""
+    """templates/ at the project root (source tree, editable install), else the copy a
+    wheel installs under <prefix>/share/sellerbot/templates."""
     here = Path(__file__).resolve().parent.parent
-    for candidate in (here.parent / "templates", here / "templates"):
+    for candidate in (here.parent / "templates", Path(sys.prefix) / "share/sellerbot/templates",
+                      here / "templates"):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("sellerbot templates directory not found")
