@@ -19,7 +19,7 @@ from bot.core.drafts import appeal_draft, claim_answer_draft
 from bot.core.guardrails import check_buyer_message
 from bot.core.state import transition
 from bot.domain import CaseKind, CaseState
-from bot.edges.render import header_safe
+from bot.edges.render import header_safe, wire
 from bot.edges.store import iso
 from bot.orders_import import case_evidence
 from bot.runtime import Runtime, mask
@@ -94,7 +94,7 @@ class AnswerFlow(Runtime):
         self.store.enqueue(kind="email", effect_key=f"buyer:{case['ref']}:{command}:{source}",
                            now=now, case_id=case["id"], message_id=message_id,
                            payload={"from": s.buyer.sender, "to": [alias],
-                                    "raw": msg.as_string(), "template": template,
+                                    "raw": wire(msg), "template": template,
                                     "on_sent": {"command": command, "seller_reply": source}})
         self.store.add_event(case["id"], now, "buyer_answer_queued", source_message_id=source,
                              from_state=case["state"], to_state=None,

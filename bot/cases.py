@@ -20,6 +20,10 @@ from bot.runtime import Runtime
 
 log = logging.getLogger("sellerbot")
 
+#: At first sync, an open case whose deadline passed less than this long ago is still
+#: reported (it can often be saved); older history is rebuilt silently.
+RECENTLY_MISSED = timedelta(days=7)
+
 
 class CaseFlow(Runtime):
     """Notification -> case changes, events, reminders and notices."""
@@ -120,6 +124,14 @@ class CaseFlow(Runtime):
         deadline = parse_iso(case["deadline"])
         past = deadline is not None and deadline <= now
         if self.backfill and (past or not is_open(case["state"])):
+            recent = deadline is not None and now - deadline < RECENTLY_MISSED
+            if past and is_open(case["state"]) and recent:
+                # Missed shortly before sellerbot started: still worth doing now. Held, so a
+                # first run lists it in its one summary rather than mailing it alone.
+                self._email_seller(case, "missed", now, hold=True,
+                                   effect_key=f"missed:{case['ref']}:{case['deadline']}",
+                                   to=self._recipients(with_backup=True))
+                return
             self.store.add_event(case["id"], now, "backfill", source_message_id=None,
                                  from_state=None, to_state=None,
                                  reason="history rebuilt at first sync: nothing sent for a "
@@ -191,6 +203,7 @@ class CaseFlow(Runtime):
                     case = self.store.case(eff["case_id"]) if eff["case_id"] else None
                     spec = eff["payload"]["held"]
                     self._email_seller(case, spec["template"], now, extra=spec["extra"],
+                                       to=spec.get("to"),
                                        effect_key=f"{eff['effect_key']}:released")
                 return len(held)
             cases = [c for c in (self.store.case(e["case_id"]) for e in held) if c]

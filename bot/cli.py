@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from imapclient.exceptions import IMAPClientError
 
 from bot import __version__
 from bot.clock import SystemClock
@@ -73,8 +74,8 @@ def run(config: str, once: bool, dry_run: str | None, log_format: str, verbose: 
     try:
         if once:
             stats = daemon.run_once()
-            click.echo(f"processed {stats.processed} message(s): "
-                       + ", ".join(f"{k}={v}" for k, v in sorted(stats.by_status.items())))
+            click.echo(f"processed {stats.processed} message(s)"
+                       + "".join(f", {k}={v}" for k, v in sorted(stats.by_status.items())))
             return
         signal.signal(signal.SIGTERM, lambda *_: daemon.stop_event.set())
         signal.signal(signal.SIGINT, lambda *_: daemon.stop_event.set())
@@ -83,6 +84,18 @@ def run(config: str, once: bool, dry_run: str | None, log_format: str, verbose: 
         daemon.run_forever()
     except AlreadyRunning as exc:
         raise click.ClickException(str(exc)) from None
+    except (ConfigError, IMAPClientError, OSError) as exc:
+        raise click.ClickException(_explain_start_error(config, exc)) from None
+
+
+def _explain_start_error(config: str, exc: Exception) -> str:
+    """A start-up failure as one line for the operator, not a traceback."""
+    if isinstance(exc, ConfigError):
+        text = str(exc)
+        return text if text.startswith(config) else f"{config}: {text}"
+    if isinstance(exc, IMAPClientError):
+        return f"IMAP login refused ({exc}); check [imap] username and password in {config}"
+    return f"cannot connect: {exc} (check host and port in {config})"
 
 
 @main.command()
@@ -123,8 +136,13 @@ def backfill(config: str, since: Any, dry_run: bool) -> None:
             stats = daemon.backfill(since.date(), progress)
         except AlreadyRunning as exc:
             raise click.ClickException(f"{exc} (stop it first, or use --dry-run)") from None
-    click.echo("backfill: " + ", ".join(f"{k}={v}" for k, v in sorted(stats.by_status.items()))
-               or "backfill: nothing new")
+        except (ConfigError, IMAPClientError, OSError) as exc:
+            raise click.ClickException(_explain_start_error(config, exc)) from None
+    if stats.processed:
+        click.echo("backfill: " + ", ".join(f"{k}={v}"
+                                            for k, v in sorted(stats.by_status.items())))
+    else:
+        click.echo(f"backfill: nothing new since {since.date()}")
     if work is not None:
         import email
 
@@ -235,7 +253,17 @@ def status(config: str, as_json: bool) -> None:
 @click.argument("ref")
 def show(config: str, ref: str) -> None:
     """The timeline of a case (by case ref or order id)."""
-    _settings, store = _store(config)
+    from zoneinfo import ZoneInfo
+
+    from bot.edges.store import parse_iso
+
+    settings, store = _store(config, readonly=True)
+    zone = ZoneInfo(settings.seller.timezone)
+
+    def local(value: str | None) -> str:
+        when = parse_iso(value)
+        return when.astimezone(zone).strftime("%Y-%m-%d %H:%M") if when else "-"
+
     case = store.case_by_ref(ref)
     if case is None:
         found = store.cases_where("order_id = ?", [ref])
@@ -243,12 +271,12 @@ def show(config: str, ref: str) -> None:
     if case is None:
         raise click.ClickException(f"no case {ref}")
     click.echo(f"{case['ref']}  {case['kind']}  {case['state']}  order {case['order_id']}  "
-               f"deadline {case['deadline']}")
+               f"deadline {local(case['deadline'])} ({settings.seller.timezone})")
     for ev in store.events(case["id"]):
-        click.echo(f"  {ev['at']}  {ev['kind']:<22} {ev['from_state'] or '':>22} -> "
+        click.echo(f"  {local(ev['at'])}  {ev['kind']:<22} {ev['from_state'] or '':>22} -> "
                    f"{ev['to_state'] or '':<22} {ev['reason']}")
     for rem in store.reminders(case["id"]):
-        click.echo(f"  reminder {rem['kind']} #{rem['seq']} due {rem['due_at']}: {rem['status']}")
+        click.echo(f"  reminder {rem['kind']} #{rem['seq']} due {local(rem['due_at'])}: {rem['status']}")
     for eff in store.effects():
         if eff["case_id"] == case["id"]:
             click.echo(f"  effect {eff['kind']} {eff['effect_key']}: {eff['status']}")
@@ -297,6 +325,18 @@ def calendar(config: str, alarms: tuple[float, ...]) -> None:
 def check_config(config: str, connect: bool) -> None:
     """Validate the configuration file (and with --connect, the logins)."""
     settings = _load(config)
+    problems = []
+    for box in settings.mailboxes():  # secrets are resolved now, not at the first login
+        try:
+            box.resolve_password("imap")
+        except ConfigError as exc:
+            problems.append(f"{config}: {exc}")
+    try:
+        settings.smtp.resolve_password("smtp")
+    except ConfigError as exc:
+        problems.append(f"{config}: {exc}")
+    if problems:
+        raise click.ClickException("configuration error:\n" + "\n".join(problems))
     click.echo(f"{config}: OK (seller {settings.seller.name}, links mode "
                f"{settings.links.effective_mode})")
     if connect:

@@ -22,6 +22,8 @@ from email.policy import compat32
 from pathlib import Path
 from typing import Any
 
+from imapclient.exceptions import LoginError
+
 from bot import failpoints
 from bot.clock import Clock
 from bot.config import ImapSettings, Settings
@@ -413,6 +415,10 @@ class Daemon:
                     watcher.wait(self.stop_event, imap.idle_renew_seconds)
             except Exception as exc:  # noqa: BLE001 - any failure means reconnect
                 delay = next(delays)
+                if isinstance(exc, LoginError):
+                    # A wrong password will not heal in seconds, and hammering a provider's
+                    # login gets accounts locked: wait minutes (the seller is alerted).
+                    delay = max(delay, 300.0)
                 log.warning("IMAP %s/%s: %s: %s; reconnecting in %.1fs", account.host, folder,
                             type(exc).__name__, exc, delay)
                 self._last_intake_error = f"{account.host}/{folder}: {type(exc).__name__}: {exc}"

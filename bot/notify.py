@@ -13,7 +13,7 @@ from typing import Any
 from bot.core import deadlines, tokens
 from bot.core.commands import help_text
 from bot.domain import Kind, Notice
-from bot.edges.render import header_safe
+from bot.edges.render import header_safe, wire
 from bot.edges.store import iso, parse_iso
 from bot.runtime import Runtime, body_hash
 
@@ -63,7 +63,8 @@ class SellerMail(Runtime):
             # Held during a bulk pass: most become one summary, so render only if released.
             self.store.enqueue(kind="email", effect_key=key, now=now, status="held",
                                case_id=case["id"] if case else None,
-                               payload={"held": {"template": template, "extra": extra or {}}})
+                               payload={"held": {"template": template, "extra": extra or {},
+                                                 "to": to}})
             return ""
         token = self._token_for(ref, now)
         seq = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
@@ -83,7 +84,7 @@ class SellerMail(Runtime):
                                    case_id=case["id"] if case else None, message_id=message_id,
                                    payload={"from": s.bot.address,
                                             "to": list(to or self._recipients(False)),
-                                            "raw": msg.as_string(), "template": template})
+                                            "raw": wire(msg), "template": template})
         if rowid and case is not None and not thread_root:
             data = dict(case["data"], thread_root=message_id)
             self.store.update_case(case["id"], data=data)

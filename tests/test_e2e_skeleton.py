@@ -128,6 +128,7 @@ def test_return_request_end_to_end(running: Running, dovecot, smtp_sink, link_st
     running.daemon.wake()
     reminder = _message(smtp_sink.wait_for(2, WAIT)[1])
     assert reminder["Subject"].startswith("[Lumen-Bot] Rappel")
+    assert "6638150 – échéance 24/11 08:41" in reminder["Subject"]  # no space lost in folding
     assert reminder["In-Reply-To"] == notice["Message-ID"]
 
     # The seller answers AUTORISER; the quote repeats every command word and must be ignored.

@@ -260,3 +260,27 @@ def test_history_is_backfill_even_when_the_server_was_down_at_start(tmp_path: Pa
         daemon.stop()
         worker.join(WAIT)
         daemon.close()
+
+
+@pytest.mark.servers
+def test_start_errors_are_one_clear_line(tmp_path: Path, dovecot, smtp_sink, link_standin,  # type: ignore[no-untyped-def]
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from tests.test_outbox_crash import write_config
+
+    config = write_config(tmp_path, dovecot, smtp_sink, link_standin)
+    text = config.read_text()
+    monkeypatch.delenv("SB_NO_SUCH_PASSWORD", raising=False)
+    config.write_text(text.replace(f'password = "{dovecot.password}"',
+                                   'password_env = "SB_NO_SUCH_PASSWORD"'))
+    runner = CliRunner()
+    for args in (["check-config"], ["run", "--once"]):
+        result = runner.invoke(main, [*args, "--config", str(config)])
+        assert result.exit_code == 1, result.output
+        assert "imap.password_env" in result.output and "SB_NO_SUCH_PASSWORD" in result.output
+        assert "Traceback" not in result.output
+    config.write_text(text.replace(f'password = "{dovecot.password}"', 'password = "wrong"'))
+    result = runner.invoke(main, ["run", "--once", "--config", str(config)])
+    assert result.exit_code == 1 and "IMAP login refused" in result.output, result.output

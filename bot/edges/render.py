@@ -7,6 +7,7 @@ A seller's own templates directory (config) is searched first, then the shipped 
 
 from __future__ import annotations
 
+import email.policy
 import re
 import sys
 from collections.abc import Iterable
@@ -34,6 +35,16 @@ def shipped_templates_dir() -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("sellerbot templates directory not found")
+
+
+#: Serialize without folding long headers: CPython (< 3.14, gh-144156) drops the space between
+#: an ASCII word and an encoded-word at a fold, so a French subject would read "…6638150 –échéance".
+#: RFC 5322 allows 998 characters per line.
+WIRE_POLICY = email.policy.default.clone(max_line_length=998)
+
+
+def wire(msg: EmailMessage) -> str:
+    return msg.as_string(policy=WIRE_POLICY)
 
 
 def header_safe(value: str, limit: int = 200) -> str:
