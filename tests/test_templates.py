@@ -21,7 +21,8 @@ NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 DEADLINE = datetime(2026, 11, 23, 9, 14, tzinfo=timezone.utc)
 XSS = '<script>alert(1)</script> "& co'
 INJECT = "Great product\r\nBcc: evil@example.com\r\n\r\nhello"
-HAND_WRITTEN_HTML = ("new_case", "reminder", "command_result")
+# command_result's HTML is the text part in the layout: its many result kinds stay in one place.
+HAND_WRITTEN_HTML = ("new_case", "reminder")
 CASE_TEMPLATES = ("new_case", "reminder", "missed")
 MAILBOX_WIDE = ("catch_up", "digest")  # about several cases at once: no single ref in the subject
 
