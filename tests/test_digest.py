@@ -135,7 +135,7 @@ def test_numbering_overdue_first_then_by_deadline(store: Store) -> None:
     assert [c["number"] for c in d.open_cases] == [1, 2, 3, 4]
     first, second = d.open_cases[0], d.open_cases[1]
     assert first["overdue"] is True and first["deadline"] == D_CLAIM
-    assert first["awaiting"] == "appeal" and first["time_left"]["fr"] == "dépassé de 3 h"
+    assert first["awaiting"] == "appeal" and first["time_left"]["fr"] == "en retard de 3 h"
     assert second["overdue"] is False and second["awaiting"] == "reply_buyer"
     assert second["time_left"]["en"] == "in 21 h" and second["order_id"] is None
     assert {c["awaiting"] for c in d.open_cases[2:]} == {"decide_return"}

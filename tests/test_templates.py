@@ -195,7 +195,7 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
         return [_context(lang, c) for c in open_cases] + [
             _context(lang, cases["return"], suggest_keep_item=True, flags=["high_value"])]
     if name == "missed":  # only sent when a deadline has passed
-        return [_context(lang, c, time_left="dépassé de 2 h")
+        return [_context(lang, c, time_left="en retard de 2 h")
                 for c in cases.values() if c["deadline"]]
     # info and any template added later: every case shape
     return [_context(lang, c) for c in cases.values()]

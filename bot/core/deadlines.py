@@ -325,7 +325,7 @@ def default_reminder_offsets(clock_hours: int) -> list[timedelta]:
 
 # lang -> (future template, past template, now, day unit, hour unit, minute unit)
 _HUMAN: dict[str, tuple[str, str, str, str, str, str]] = {
-    "fr": ("dans {}", "dépassé de {}", "maintenant", "j", "h", "min"),
+    "fr": ("dans {}", "en retard de {}", "maintenant", "j", "h", "min"),
     "en": ("in {}", "overdue by {}", "now", "d", "h", "min"),
     "de": ("in {}", "seit {} überfällig", "jetzt", "T.", "Std.", "Min."),
     "it": ("tra {}", "scaduto da {}", "ora", "g", "h", "min"),
