@@ -252,7 +252,7 @@ def test_reply_failing_a_check_is_not_executed(running: Running, dovecot, smtp_s
     assert link_standin.hits == []
     if expect_reply:
         answer = _message(smtp_sink.wait_for(2, WAIT)[1])
-        assert "Commande refusée" in answer["Subject"]
+        assert "Réponse refusée" in answer["Subject"]
     else:
         assert len(smtp_sink.messages) == 1
 

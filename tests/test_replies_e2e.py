@@ -174,7 +174,7 @@ def test_expired_token_is_refused_and_explained(tmp_path: Path, dovecot, smtp_si
         clock.advance(timedelta(days=2))  # past the token's life (reminders aside)
         dovecot.append(iphone(notice, "AUTORISER"))
         refused = smtp_sink.wait_for_match(
-            lambda m: "Commande refusée" in str(m.message["Subject"]), WAIT)
+            lambda m: "Réponse refusée" in str(m.message["Subject"]), WAIT)
         assert "trop ancien" in _message(refused).get_body(("plain",)).get_content()
         running.settle()
         assert link_standin.hits == []
