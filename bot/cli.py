@@ -101,7 +101,8 @@ def _explain_start_error(config: str, exc: Exception) -> str:
 @main.command()
 @click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
 @click.option("--since", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="First day to read (YYYY-MM-DD).")
+              help="First day to read (YYYY-MM-DD), by the server's arrival date "
+                   "(IMAP SEARCH SINCE), not the mails' Date header.")
 @click.option("--dry-run", is_flag=True,
               help="Work on a copy of the database and only show what would be sent.")
 def backfill(config: str, since: Any, dry_run: bool) -> None:

@@ -199,6 +199,10 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
                 }, now)
             return "order"
         if notice.kind == Kind.SELLER_COMMAND:
+            if self.backfill:  # an old reply found in history is never executed again
+                self.store.set_message_status(msg_row, "ignored",
+                                              "seller reply read as history: not executed")
+                return "ignored"
             return self._handle_reply(notice, msg_row, now)
         if notice.kind in CASE_KIND_OF:
             return self._apply_notice(notice, msg_row, now)
