@@ -176,43 +176,26 @@ def test_backfill_dry_run_then_real(tmp_path: Path, dovecot, smtp_sink, link_sta
     for name in ("02_fr_return_request_multipart.eml", "08_fr_claim_filed.eml",
                  "13_fr_buyer_message.eml"):
         dovecot.append((CORPUS / name).read_bytes())
-    config = tmp_path / "c.toml"
-    config.write_text(f"""
-[seller]
-addresses = ["claire.martin@lumen-et-cie.fr"]
-[bot]
-address = "assistant@lumen-et-cie.fr"
-database = "{tmp_path / 'b.db'}"
-secret = "backfill-secret-0123456789"
-[imap]
-host = "{dovecot.host}"
-port = {dovecot.port}
-security = "none"
-username = "{dovecot.user}"
-password = "{dovecot.password}"
-[smtp]
-host = "{smtp_sink.host}"
-port = {smtp_sink.port}
-security = "none"
-[digest]
-enabled = false
-""", encoding="utf-8")
+    from tests.test_outbox_crash import write_config
+
+    config = write_config(tmp_path, dovecot, smtp_sink, link_standin)
+    db = tmp_path / "state.db"
     runner = CliRunner()
     dry = runner.invoke(main, ["backfill", "--config", str(config), "--since", "2026-01-01",
                                "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "would be sent" in dry.output
     assert smtp_sink.messages == []
-    assert not (tmp_path / "b.db").exists() or sqlite3.connect(tmp_path / "b.db").execute(
+    assert not db.exists() or sqlite3.connect(db).execute(
         "select count(*) from sqlite_master where name = 'cases'").fetchone()[0] == 0
 
     real = runner.invoke(main, ["backfill", "--config", str(config), "--since", "2026-01-01"])
     assert real.exit_code == 0, real.output
-    with sqlite3.connect(tmp_path / "b.db") as conn:
+    with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from cases").fetchone()[0] == 3
     again = runner.invoke(main, ["backfill", "--config", str(config), "--since", "2026-01-01"])
     assert again.exit_code == 0
-    with sqlite3.connect(tmp_path / "b.db") as conn:
+    with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from cases").fetchone()[0] == 3
         assert conn.execute("select count(*) from messages").fetchone()[0] == 3
 
