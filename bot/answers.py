@@ -137,8 +137,13 @@ class AnswerFlow(Runtime):
         lang = buyer_language(case)
         evidence = case_evidence(self.store, case)
         appeal = case["state"] == str(CaseState.CLAIM_GRANTED)
-        maker = appeal_draft if appeal else claim_answer_draft
-        draft = maker(case, evidence, lang, now, seller_name=self.settings.seller.name)
+        if appeal:  # dated from Amazon's decision mail, not from when sellerbot read it
+            decided = case["data"].get("event_time")
+            draft = appeal_draft(case, evidence, lang, now, seller_name=self.settings.seller.name,
+                                 decided_at=datetime.fromisoformat(decided) if decided else None)
+        else:
+            draft = claim_answer_draft(case, evidence, lang, now,
+                                       seller_name=self.settings.seller.name)
         text = f"{answer.strip()}\n\n{draft.text}" if answer.strip() else draft.text
         links = case["data"].get("links") or {}
         self._email_seller(case, "claim_draft", now,

@@ -245,3 +245,15 @@ def test_numbers_outside_a_digest_are_explained(svc: Service, smtp_sink: SmtpSin
     notice = _notice_for(svc, smtp_sink, RETURN)
     body = _answer(svc, smtp_sink, notice, "AUTORISER 2", clock, 2)
     assert "récapitulatif quotidien" in body
+
+
+def test_appeal_draft_is_dated_from_the_decision(svc: Service, smtp_sink: SmtpSink,
+                                                 clock: FixedClock) -> None:
+    clock.set(START + timedelta(days=1))  # read a few days after Amazon decided (18/11)
+    raw = (CORPUS / "10_fr_claim_decided_buyer_favour.eml").read_bytes()
+    assert svc.ingest(raw) == "case"
+    svc.tick()
+    draft = next(parsed(m) for m in smtp_sink.wait_for(2, WAIT)
+                 if "Projet d'appel" in str(m.message["Subject"]))
+    text = draft.get_body(("plain",)).get_content()
+    assert "18/11/2026" in text and "23/11/2026" not in text
