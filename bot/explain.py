@@ -110,7 +110,7 @@ def explain_case(store: Store, ref: str, *, high_value_threshold: float | Decima
                    "or may not have happened, so sellerbot did not repeat it. Check Seller "
                    "Central, then reply FAIT/DONE (done) or AUTORISER/AUTHORIZE (not done).")
     out += _order_lines(store, case, high_value_threshold)
-    if case["kind"] == "return":
+    if case["kind"] == "return" and case["state"] == "return_requested":
         links = sorted((data.get("links") or {}).keys())
         if "authorize" not in links:
             out.append("Amazon's mail had no authorize link"
@@ -170,7 +170,14 @@ def _event_line(ev: dict[str, Any]) -> str:
 
 def _effect_line(eff: dict[str, Any], zone: ZoneInfo) -> str:
     payload = eff.get("payload") or {}
-    if eff["kind"] == "email":
+    held = payload.get("held")
+    if eff["kind"] == "email" and held:
+        what = f"notice {held.get('template', '?')} held during the first sync"
+        if eff["status"] == "merged":
+            return f"{what}: summarized in the one catch-up mail instead of sent alone"
+        if eff["status"] == "released":
+            return f"{what}: released and sent on its own"
+    if eff["kind"] == "email" and not held:
         what = f"email {payload.get('template', '?')} to {', '.join(payload.get('to') or [])}"
     elif eff["kind"] == "http":
         what = f"{payload.get('role', '?')} link request {payload.get('url', '')}"
