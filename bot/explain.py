@@ -177,7 +177,7 @@ def _effect_line(eff: dict[str, Any], zone: ZoneInfo) -> str:
             return f"{what}: summarized in the one catch-up mail instead of sent alone"
         if eff["status"] == "released":
             return f"{what}: released and sent on its own"
-    if eff["kind"] == "email" and not held:
+    elif eff["kind"] == "email":
         what = f"email {payload.get('template', '?')} to {', '.join(payload.get('to') or [])}"
     elif eff["kind"] == "http":
         what = f"{payload.get('role', '?')} link request {payload.get('url', '')}"
