@@ -166,3 +166,13 @@ def test_a_claim_is_one_per_order() -> None:
 
     closed = [_row("claim_denied", "2026-10-01T08:00:00+00:00")]
     assert pick_case(Kind.CLAIM_FILED, NOW, None, closed) is closed[0]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("reason, expected_rule", [
+    ("defective", "auto_authorize"), ("wrong_item", "auto_authorize"),
+    ("bought_by_mistake", "ask_seller"), (None, "ask_seller"),
+])
+def test_seller_fault_shortcut(reason: str | None, expected_rule: str) -> None:
+    notice = _return_notice(reason_normalized=reason)
+    policy = Policy(auto_authorize_reasons=frozenset({"seller_fault"}))
+    assert decide(_change(notice), policy).rule == expected_rule

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.domain import OPEN_STATES, CaseState, Kind, LinkRole, Notice
+from bot.domain import OPEN_STATES, CaseState, LinkRole, Notice
 
 S = CaseState
 
@@ -98,6 +98,9 @@ def _auto_authorize(change: Change, policy: Policy) -> str | None:
         return "in Amazon's return policy and auto_authorize = in_policy"
     if n.reason_normalized and n.reason_normalized in policy.auto_authorize_reasons:
         return f"reason {n.reason_normalized} is in auto_authorize_reasons"
+    if "seller_fault" in policy.auto_authorize_reasons and \
+            n.reason_normalized in SELLER_FAULT_REASONS:
+        return f"reason {n.reason_normalized} is the seller's fault (auto_authorize_reasons)"
     if policy.auto_authorize_max_value is not None and value is not None \
             and value <= policy.auto_authorize_max_value:
         return f"item value {value} ≤ auto_authorize_max_value {policy.auto_authorize_max_value}"
@@ -220,11 +223,3 @@ def due_reminder_plan(deadline: datetime | None, due: list[dict[str, Any]],
     if deadline is not None and now >= deadline:
         return "missed", None
     return "remind", max(due, key=lambda r: r["due_at"]) if due else None
-
-
-def time_left(deadline: datetime | None, now: datetime) -> timedelta | None:
-    return deadline - now if deadline else None
-
-
-__all__ = ["Action", "Change", "Decision", "Policy", "RULES", "SELLER_FAULT_REASONS",
-           "decide", "due_reminder_plan", "reminder_kind_for", "time_left", "Kind"]
