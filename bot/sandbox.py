@@ -13,7 +13,6 @@ import email.policy
 import logging
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -26,10 +25,13 @@ from urllib.parse import parse_qs, urlsplit
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from bot.clock import SystemClock
+
 __all__ = ["ActionLinkStandIn", "Hit", "ReceivedMessage", "SmtpSink", "free_port"]
 
 log = logging.getLogger(__name__)
 
+_CLOCK = SystemClock()  # wall time for the records tests and benchmarks compare
 LOOPBACK = "127.0.0.1"
 
 
@@ -73,7 +75,7 @@ class ReceivedMessage:
     rcpt_tos: tuple[str, ...]
     raw: bytes
     message: EmailMessage
-    received_at: float = field(default_factory=time.time)
+    received_at: float = field(default_factory=lambda: _CLOCK.now().timestamp())
     peer: str = ""
     auth_user: str | None = None
 
@@ -312,7 +314,7 @@ class Hit:
     params: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes
-    at: float  # time.time() when the request line arrived
+    at: float  # Unix time when the request line arrived
     client: str
 
     @property
@@ -492,7 +494,7 @@ def _handler_for(standin: ActionLinkStandIn) -> type[BaseHTTPRequestHandler]:
             standin._record(Hit(
                 method=self.command, path=parts.path, query=parts.query,
                 params=parse_qs(parts.query, keep_blank_values=True),
-                headers={k: v for k, v in self.headers.items()}, body=body, at=time.time(),
+                headers={k: v for k, v in self.headers.items()}, body=body, at=_CLOCK.now().timestamp(),
                 client=f"{self.client_address[0]}:{self.client_address[1]}"))
             rule, released = standin._rule_for(parts.path)
             if rule.delay > 0 and released.wait(rule.delay):
