@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from timeshift import shift_mail
 
 from bot.clock import FixedClock
 from tests.test_e2e_skeleton import (BOT, CORPUS, SELLER, START, WAIT, Running, _message,
@@ -84,7 +85,7 @@ def bot(tmp_path: Path, dovecot, smtp_sink, link_standin):  # type: ignore[no-un
 
 
 def _notice(dovecot, smtp_sink) -> email.message.EmailMessage:  # type: ignore[no-untyped-def]
-    dovecot.append((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+    dovecot.append(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
     return _message(smtp_sink.wait_for(1, WAIT)[0])
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from timeshift import at
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from bot.clock import FixedClock
@@ -239,7 +240,7 @@ def test_kill_minus_9_twenty_times_loses_and_doubles_nothing(  # type: ignore[no
 def test_outages_lose_and_double_nothing(tmp_path: Path, dovecot,  # type: ignore[no-untyped-def]
                                          smtp_sink: SmtpSink,
                                          link_standin: ActionLinkStandIn) -> None:
-    now = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+    now = at(2026, 11, 22, 9, 0)
     clock = FixedClock(now)
     settings = make_settings(tmp_path / "s.db", dovecot, smtp_sink, link_standin,
                              policy={"auto_authorize": "all"},
@@ -320,7 +321,7 @@ def _rss_kb() -> int:
 @pytest.fixture
 def hostile(tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn):  # type: ignore[no-untyped-def]
     svc = make_service(tmp_path, smtp_sink, link_standin,
-                       FixedClock(datetime(2026, 11, 22, 7, 42, tzinfo=timezone.utc)))
+                       FixedClock(at(2026, 11, 22, 7, 42)))
     counter = iter(range(1, 10**9))
 
     def feed(raw: bytes) -> str:
