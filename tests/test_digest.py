@@ -14,14 +14,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from timeshift import at
 
 from bot.digest import build_digest, calendar_ics, event_uid, open_case_rows
 from bot.edges.render import LOCALES, Renderer, _fmt_dt
 from bot.edges.store import Store, iso
 
 TZ = "Europe/Paris"
-NOW = at(2026, 11, 20, 8, 0)  # 09:00 in Paris
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)  # 09:00 in Paris
 EVIL_ORDER = '405-<script>alert(1)</script>"&'
 RENDERER = Renderer()
 
@@ -67,27 +66,27 @@ def store(tmp_path: Path) -> Store:
                opened=NOW - timedelta(days=2), order_id="405-3333333-3333333")
     # granted this month in GBP; opened 1 Nov 00:30 Paris = 31 Oct 23:30 UTC (local month!)
     c2 = _case(s, "C-2026-0008", "claim", "claim_appealed", deadline=None,
-               opened=at(2026, 10, 31, 23, 30),
+               opened=datetime(2026, 10, 31, 23, 30, tzinfo=timezone.utc),
                amount={"value": 12.0, "currency": "gbp"})
     # denied: counted as a claim, never debited
     c3 = _case(s, "C-2026-0009", "claim", "claim_denied", deadline=None,
                opened=NOW - timedelta(days=10), amount={"value": 99.0, "currency": "EUR"})
     # granted last month; a repeated notice this month must not count it again
     c4 = _case(s, "C-2026-0005", "claim", "claim_appealed", deadline=None,
-               opened=at(2026, 10, 2, 10, 0),
+               opened=datetime(2026, 10, 2, 10, 0, tzinfo=timezone.utc),
                amount={"value": 50.0, "currency": "EUR"})
     # opened 31 Oct 22:30 UTC = 31 Oct 23:30 Paris: last month
     _case(s, "C-2026-0004", "claim", "claim_denied", deadline=None,
-          opened=at(2026, 10, 31, 22, 30))
+          opened=datetime(2026, 10, 31, 22, 30, tzinfo=timezone.utc))
 
     _event(s, c1, NOW - timedelta(hours=5), "claim_decided", "claim_filed", "claim_granted")
     _event(s, c1, NOW - timedelta(hours=5), "decision", reason="rule x")  # internal: hidden
-    _event(s, c2, at(2026, 11, 3, 9, 0), "claim_decided",
+    _event(s, c2, datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc), "claim_decided",
            "claim_filed", "claim_granted")
     _event(s, c3, NOW - timedelta(days=3), "claim_decided", "claim_filed", "claim_denied")
-    _event(s, c4, at(2026, 10, 20, 9, 0), "claim_decided",
+    _event(s, c4, datetime(2026, 10, 20, 9, 0, tzinfo=timezone.utc), "claim_decided",
            "claim_filed", "claim_granted")
-    _event(s, c4, at(2026, 11, 5, 9, 0), "claim_decided",
+    _event(s, c4, datetime(2026, 11, 5, 9, 0, tzinfo=timezone.utc), "claim_decided",
            "claim_granted", "claim_granted")
     _event(s, m1, NOW - timedelta(hours=3), "buyer_message", None, "message_awaiting_reply")
     _event(s, r1, NOW - timedelta(hours=30), "return_request", None, "return_requested")
@@ -189,7 +188,7 @@ def test_claims_and_debits_this_month(store: Store) -> None:
     # In UTC the 31 Oct 23:30 claim is last month's, and the month starts an hour later.
     assert build_digest(store, NOW, "UTC").claims_this_month == 2
     # Next month: nothing debited yet.
-    december = build_digest(store, at(2026, 12, 1, 8, 0), TZ)
+    december = build_digest(store, datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc), TZ)
     assert december.claims_this_month == 0 and december.debited_this_month == []
 
 
@@ -345,7 +344,7 @@ def test_calendar_across_dst(tmp_path: Path) -> None:
     """A deadline after the October change keeps its wall time in the seller's zone."""
     s = Store(tmp_path / "dst.db")
     deadline = datetime(2026, 10, 26, 10, 0, tzinfo=ZoneInfo(TZ))  # CET, after the change
-    now = at(2026, 10, 24, 8, 0)  # CEST
+    now = datetime(2026, 10, 24, 8, 0, tzinfo=timezone.utc)  # CEST
     _case(s, "R-2026-0200", "return", "return_requested", deadline=deadline,
           opened=now - timedelta(days=1))
     (ev,) = _events(calendar_ics(open_case_rows(s, now), now, TZ))

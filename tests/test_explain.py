@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest

@@ -3,12 +3,10 @@ server restart during IDLE, triage on headers."""
 
 from __future__ import annotations
 
-import email
 import threading
-import email.policy
 import re
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -57,7 +55,7 @@ def test_first_sync_is_backfill_with_one_summary(tmp_path: Path, dovecot, smtp_s
     summary = mails[0].message
     assert "12 dossier(s)" in str(summary["Subject"])
     body = summary.get_body(("plain",)).get_content()
-    assert body.count("R-2026-") == 12
+    assert body.count(f"R-{NOW.year}-") == 12
     with sqlite3.connect(tmp_path / "s.db") as conn:
         assert conn.execute("select count(*) from cases").fetchone()[0] == 15
         merged = conn.execute("select count(*) from outbox where status = 'merged'").fetchone()

@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from timeshift import at
 
 from bot.core.orders import (
     FORMAT_REPORT, FORMAT_SHIPMENTS, FORMAT_UNKNOWN, decode_order_file, order_value,
@@ -19,7 +18,7 @@ from bot.orders_import import case_evidence, import_orders
 FIXTURES = Path(__file__).parent / "fixtures" / "orders"
 REPORT = FIXTURES / "all_orders_fr.txt"
 SHIPMENTS = FIXTURES / "shipments_fr.csv"
-NOW = at(2026, 11, 22, 9, 0)
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 
 
 def _report(path: Path = REPORT):  # type: ignore[no-untyped-def]
@@ -36,7 +35,7 @@ def test_order_report_merges_items_per_order_and_reports_bad_lines() -> None:
     assert set(orders) == {"405-2290417-6638150", "171-5550123-9876543"}
     two = orders["405-2290417-6638150"]
     assert two.marketplace == "amazon.fr"
-    assert two.purchase_date == at(2026, 11, 18, 9, 12, 44)
+    assert two.purchase_date == datetime(2026, 11, 18, 9, 12, 44, tzinfo=timezone.utc)
     assert two.lines == [2, 3]
     assert two.items == [
         {"title": "Ruban LED 5 m RGB avec télécommande", "sku": "LMN-STRIP-5M-RGB",
@@ -63,7 +62,7 @@ def test_unshipped_report_header_variants_crlf_and_decimal_comma() -> None:
     assert result.format == FORMAT_REPORT and result.errors == []
     (order,) = result.rows
     assert order.marketplace == "amazon.de"
-    assert order.purchase_date == at(2026, 11, 20, 8, 0)
+    assert order.purchase_date == datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
     assert order.items[0]["qty"] == 2
     assert order.items[0]["price"] == {"value": 559.9, "currency": "EUR"}
     assert order.value == {"value": 1119.8, "currency": "EUR"}

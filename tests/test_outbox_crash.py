@@ -7,10 +7,10 @@ sink sees one distinct mail; a link request in flight at the crash is never repe
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -65,8 +65,10 @@ enabled = false
     return config
 
 
-def run_once(config: Path, failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in clock_env(CLOCK_START).items() if k != "SELLERBOT_FAILPOINT"}
+def run_once(config: Path, failpoint: str | None = None,
+             start: datetime = CLOCK_START) -> subprocess.CompletedProcess[str]:
+    """`sellerbot run --once` with its clock starting at `start`."""
+    env = {k: v for k, v in clock_env(start).items() if k != "SELLERBOT_FAILPOINT"}
     if failpoint:
         env["SELLERBOT_FAILPOINT"] = failpoint
     return subprocess.run([sys.executable, "-m", "bot", "run", "--once", "--config", str(config)],

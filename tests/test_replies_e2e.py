@@ -11,6 +11,7 @@ import email
 import email.policy
 from collections.abc import Callable
 from datetime import timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def _headers(notice: email.message.EmailMessage, sender: str, subject_prefix: st
     return (f"From: Claire Martin <{sender}>\n"
             f"To: {notice['Reply-To']}\n"
             f"Subject: {subject_prefix}{notice['Subject']}\n"
-            "Date: Sun, 22 Nov 2026 10:50:00 +0100\n"
+            f"Date: {format_datetime(START + timedelta(hours=2))}\n"
             f"Message-ID: {message_id}\n"
             f"In-Reply-To: {notice['Message-ID']}\n"
             f"References: {notice['Message-ID']}\n"

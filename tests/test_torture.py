@@ -28,19 +28,19 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from timeshift import at
+from timeshift import at, clock_env, shift_mail
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from bot.clock import FixedClock
 from bot.sandbox import ActionLinkStandIn, SmtpSink
 from bot.service import Origin
 from tests.test_abuse import (CORPUS, RETURN_02, SELLER, make_service, parsed,
-                              return_request_for, rewrite)
+                              return_request_for)
 from tests.test_e2e_skeleton import Running, make_settings
 from tests.test_outbox_crash import write_config
 
@@ -50,6 +50,7 @@ SEED = int(os.environ.get("SELLERBOT_TORTURE_SEED", "20261122"))
 N_MESSAGES = 300
 N_KILLS = 20
 WAIT = 30.0
+CLOCK_START = at(2026, 11, 22, 9, 0)  # every daemon started here runs from this instant
 _PAUSE = threading.Event()  # never set: .wait(x) is a bounded pause between db polls
 
 
@@ -89,7 +90,7 @@ class DaemonProcess:
     """`python -m bot run --config F` in its own process group (killed as a whole)."""
 
     def __init__(self, config: Path, log: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if k != "SELLERBOT_FAILPOINT"}
+        env = {k: v for k, v in clock_env(CLOCK_START).items() if k != "SELLERBOT_FAILPOINT"}
         self.log = log
         self._out = open(log, "ab")
         self.proc = subprocess.Popen(
@@ -129,7 +130,7 @@ def test_kill_minus_9_twenty_times_loses_and_doubles_nothing(  # type: ignore[no
     rng = random.Random(SEED)
     db = tmp_path / "state.db"
     log = tmp_path / "daemon.log"
-    when = datetime.now(timezone.utc) - timedelta(minutes=2)
+    when = CLOCK_START - timedelta(minutes=2)
     orders = [f"405-{3300000 + n:07d}-{7700000 + n:07d}" for n in range(N_MESSAGES)]
     raws = [return_request_for(order, when, f"<rr-{n}@amazonses.com>")
             for n, order in enumerate(orders)]
@@ -334,7 +335,7 @@ def hostile(tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn
     svc.store.close()
 
 
-CORPUS_RAWS = [p.read_bytes() for p in sorted(CORPUS.glob("*.eml"))]
+CORPUS_RAWS = [shift_mail(p.read_bytes()) for p in sorted(CORPUS.glob("*.eml"))]
 
 
 @st.composite
