@@ -148,11 +148,16 @@ class CaseFlow(Runtime):
         for action in actions:
             if action.name == "notify":
                 extra = {k: v for k, v in action.args.items() if k != "template"}
-                if action.args["template"] == "auto_action" and \
-                        self.settings.links.effective_mode != "follow":
+                if extra.get("recommend"):
+                    # Recorded first, so the mail, `show` and `explain` tell the same story:
+                    # a recommendation, nothing requested from Amazon.
                     url = case["data"].get("links", {}).get("authorize")
-                    extra["results"] = [{"command": "authorize", "ok": True, "text": "click",
-                                         "url": url, "ref": case["ref"]}]
+                    extra["recommend"] = {"url": url}
+                    self.store.add_event(case["id"], now, "recommended",
+                                         source_message_id=None, from_state=case["state"],
+                                         to_state=None,
+                                         reason=f"authorize recommended to the seller (click "
+                                                f"{url}, then FAIT); nothing requested")
                 self._email_seller(case, action.args["template"], now, extra=extra,
                                    hold=self.hold_notices
                                    and action.args["template"] == "new_case")

@@ -84,6 +84,7 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
             away=tuple(away_window(a.start, a.end, settings.seller.timezone) for a in p.away),
             sku_overrides=(load_sku_overrides(p.sku_overrides_file)
                            if p.sku_overrides_file else {}),
+            links_mode=settings.links.effective_mode,
         )
         q = settings.reminders.quiet_window()
         self.quiet = deadlines.QuietHours(q[0], q[1]) if q else None

@@ -149,7 +149,7 @@ def _context(lang: str, case: dict[str, Any] | None, **extra: Any) -> dict[str, 
         "time_left": "dans 3 j 1 h" if case and case.get("deadline") else "",
         "flags": [], "suggest_keep_item": False, "results": [], "errors": [],
         "help": "Commands (one per line):\n  AUTHORIZE  authorize the return\n  HELP  this help\n",
-        "reason": "", "cases": [], "link_url": None, "role": None,
+        "reason": "", "cases": [], "link_url": None, "role": None, "recommend": None,
     }
     ctx.update(extra)
     return ctx
@@ -180,6 +180,9 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
         ]
     if name == "auto_action":
         return [_context(lang, cases["return"], results=[]),
+                _context(lang, cases["return"], recommend={
+                    "url": cases["return"]["links"]["authorize"]}),
+                _context(lang, cases["return"], recommend={"url": None}),
                 _context(lang, cases["return"], results=_results()[:2]),
                 _context(lang, cases["return"], results=[
                     {"command": "authorize", "ok": False, "text": "link_failed",

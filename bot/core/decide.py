@@ -36,6 +36,9 @@ class Policy:
     high_value_threshold: Decimal | None = None
     away: tuple[tuple[datetime, datetime], ...] = ()
     sku_overrides: dict[str, str] = field(default_factory=dict)  # SKU -> authorize | manual
+    #: links.mode: in "notify" sellerbot never requests a link, so an automatic decision can
+    #: only be a recommendation with the link to click (and the reminders stay armed).
+    links_mode: str = "follow"
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,14 @@ def _rule_auto_authorize(change: Change, policy: Policy) -> Decision | None:
     why = _auto_authorize(change, policy)
     if why is None:
         return None
+    if policy.links_mode != "follow":
+        # Nothing can be requested: say so, hand over the link, keep every reminder armed
+        # until FAIT or Amazon's confirmation arrives.
+        return Decision("recommend_authorize", f"{why}; links mode {policy.links_mode}: "
+                        "sellerbot does not click, the seller does", (
+                            Action("notify", {"template": "auto_action", "recommend": True}),
+                            Action("schedule_reminders"),
+                        ))
     # Reminders too: if the link fails or its outcome is uncertain, the deadline still counts.
     return Decision("auto_authorize", why, (
         Action("follow_link", {"role": str(LinkRole.AUTHORIZE), "on_success": "authorized"}),
@@ -192,7 +203,7 @@ def _high_value_flags(change: Change, policy: Policy) -> list[str]:
 
 #: The decision order, first match wins (like Mailman's built-in chain).
 RULES: tuple[tuple[str, RuleFn], ...] = (
-    ("auto_authorize", _rule_auto_authorize),
+    ("auto_authorize", _rule_auto_authorize),  # or recommend_authorize in notify mode
     ("keep_item_suggestion", _rule_keep_item),
     ("ask_seller", _rule_needs_seller),
     ("settled", _rule_settled),
