@@ -99,12 +99,31 @@ class ReplyFlow(Runtime):
         for target, role in links:
             self._queue_link(target, role, now, on_success="authorized", reply=reply,
                              source=reply_id)
+        if not links and answer and self._defer_to_buyer_mail(reply):
+            return "commands"  # answered once the buyer mail is sent (state after the send)
         if not links and answer:  # else the answer waits for the links' outcome (_link_done)
             self._email_seller(case, "command_result", now,
                                effect_key=f"result:{reply_id}", to=[sender],
                                in_reply_to=reply_id, references=reply_refs,
                                extra={"results": results, "errors": errors})
         return "commands"
+
+    def _defer_to_buyer_mail(self, reply: dict[str, Any]) -> bool:
+        """Attach the answer to the buyer mails this reply queued, if any (and if it can be
+        stored: results holding dates are answered at once)."""
+        keys = [r["effect"] for r in reply["results"] if r.get("effect")]
+        if not keys:
+            return False
+        try:
+            json.dumps(reply)
+        except TypeError:
+            return False
+        for eff in self.store.effects(("pending",)):
+            if eff["effect_key"] in keys:
+                payload = dict(eff["payload"])
+                payload["on_sent"] = dict(payload["on_sent"], reply=reply)
+                self.store.set_effect_payload(eff["effect_key"], payload)
+        return True
 
     def _targets(self, command: Command, case: dict[str, Any] | None, notice: Notice
                  ) -> tuple[list[dict[str, Any] | None], str | None]:

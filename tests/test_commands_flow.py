@@ -70,6 +70,29 @@ def test_reply_to_buyer_goes_through_the_relay_threaded(svc: Service, smtp_sink:
     assert all(r["status"] != "pending" for r in svc.store.reminders(case["id"]))
 
 
+def test_reply_with_its_own_greeting_is_sent_as_written(svc: Service, smtp_sink: SmtpSink,
+                                                        clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, MESSAGE)
+    body = _answer(svc, smtp_sink, notice, "RÉPONDRE Bonjour Julie,\n\nje vous envoie une "
+                   "nouvelle lanterne dès demain.\n\nBien cordialement,\nClaire", clock, 3)
+    text = parsed(next(m for m in smtp_sink.messages if RELAY in m.rcpt_tos)) \
+        .get_body(("plain",)).get_content()
+    assert text.count("Bonjour") == 1 and text.lstrip().startswith("Bonjour Julie,"), text
+    assert text.lower().count("cordialement") == 1, text
+    # The confirmation comes after the send and shows the state after it.
+    assert "message envoyé à l'acheteur" in body
+    assert "répondu" in body and "en attente de réponse" not in body, body
+
+
+def test_reply_without_greeting_gets_one(svc: Service, smtp_sink: SmtpSink,
+                                         clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, MESSAGE)
+    _answer(svc, smtp_sink, notice, "RÉPONDRE je vous envoie une nouvelle lanterne.", clock, 3)
+    text = parsed(next(m for m in smtp_sink.messages if RELAY in m.rcpt_tos)) \
+        .get_body(("plain",)).get_content()
+    assert text.lstrip().startswith("Bonjour") and "Cordialement" in text, text
+
+
 def test_guardrail_blocks_a_review_request_and_says_why(svc: Service, smtp_sink: SmtpSink,
                                                         clock: FixedClock) -> None:
     notice = _notice_for(svc, smtp_sink, MESSAGE)

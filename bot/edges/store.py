@@ -365,6 +365,20 @@ class Store:
         return [{**dict(zip(cols, r)), "payload": json.loads(r[cols.index("payload")])}
                 for r in rows.fetchall()]
 
+    def set_effect_payload(self, effect_key: str, payload: dict[str, Any]) -> None:
+        self.db.execute("update outbox set payload = ? where effect_key = ?",
+                        [json.dumps(payload, ensure_ascii=False), effect_key])
+
+    def buyer_effects_for_reply(self, in_reply_to: str) -> list[dict[str, Any]]:
+        """The buyer mails one seller reply queued (its answer waits for all of them)."""
+        rows = self.db.execute(
+            "select * from outbox where kind = 'email' and "
+            "json_extract(payload, '$.on_sent.reply.in_reply_to') = ? order by id",
+            [in_reply_to])
+        cols = [c[0] for c in rows.description]
+        return [{**dict(zip(cols, r)), "payload": json.loads(r[cols.index("payload")])}
+                for r in rows.fetchall()]
+
     def inflight_effects(self) -> list[dict[str, Any]]:
         return self.effects(("inflight",))
 
