@@ -84,6 +84,23 @@ def test_reply_with_its_own_greeting_is_sent_as_written(svc: Service, smtp_sink:
     assert "répondu" in body and "en attente de réponse" not in body, body
 
 
+def test_reply_refused_by_the_relay_is_answered_once_as_failed(
+        svc: Service, smtp_sink: SmtpSink, clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, MESSAGE)
+    clock.advance(minutes=1)
+    assert svc.ingest(seller_reply(notice, "RÉPONDRE Merci, c'est reparti.", clock.now())) \
+        == "commands"
+    smtp_sink.fail_next(1, code=550, stage="mail")  # the relay refuses the sender for good
+    svc.tick()
+    answers = [m for m in smtp_sink.wait_for(2, WAIT) if "Re:" in str(m.message["Subject"])]
+    assert len(answers) == 1
+    body = parsed(answers[0]).get_body(("plain",)).get_content()
+    assert "n'a pas pu être remis" in body and "message envoyé" not in body, body
+    assert "en attente de réponse" in body
+    case = svc.store.cases_where("kind = 'message'", [])[0]
+    assert case["state"] == "message_awaiting_reply"
+
+
 def test_reply_without_greeting_gets_one(svc: Service, smtp_sink: SmtpSink,
                                          clock: FixedClock) -> None:
     notice = _notice_for(svc, smtp_sink, MESSAGE)
