@@ -143,7 +143,8 @@ class AnswerFlow(Runtime):
                            effect_key=f"result:{reply['in_reply_to']}", to=reply["to"],
                            in_reply_to=reply["in_reply_to"],
                            references=tuple(reply["references"]),
-                           extra={"results": results, "errors": reply.get("errors", [])})
+                           extra={"results": results, "errors": reply.get("errors", []),
+                                  "limited": reply.get("limited")})
 
     def _buyer_answer_failed(self, effect: dict[str, Any], error: str, now: datetime) -> None:
         """Refused for good (e.g. sender not approved): the case stays open, reminders keep

@@ -128,7 +128,10 @@ class BotSettings(_Section):
     database: str = "sellerbot.db"
     token_days: int = Field(default=21, ge=1, le=365)
     subject_tag: str = "sellerbot"
-    max_replies_per_thread_per_hour: int = Field(default=5, ge=1)
+    #: Loop guards on the answers to seller replies (commands are always executed): high
+    #: enough that a seller clearing a backlog of 50 commands in an hour never reaches them.
+    max_replies_per_thread_per_hour: int = Field(default=60, ge=1)
+    max_replies_per_sender_per_hour: int = Field(default=200, ge=1)
     watchdog_minutes: int = Field(default=30, ge=1)
 
     _addr = field_validator("address")(lambda v: _check_email(v))

@@ -35,7 +35,7 @@ class SellerMail(Runtime):
             "link_mode": s.links.effective_mode, "case": None, "time_left": "",
             "flags": [], "suggest_keep_item": False, "results": [], "errors": [],
             "help": help_text(s.seller.language), "reason": "", "cases": [],
-            "link_url": None, "role": None, "recommend": None,
+            "link_url": None, "role": None, "recommend": None, "limited": None,
         }
         if case is not None:
             data = case["data"]

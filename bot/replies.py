@@ -39,12 +39,14 @@ class ReplyFlow(Runtime):
             return "refused-sender"
         reply_id = notice.message_id or f"<row-{msg_row}@sellerbot.invalid>"  # keys stay unique
         reply_refs = (reply_id, *notice.references)
-        recent = self.store.count_replies_since(sender, now - timedelta(hours=1))
+        candidates = tokens.find_tokens(list(notice.to_addrs),
+                                        [m for m in (notice.in_reply_to, *notice.references) if m])
+        checks = [tokens.verify_token(self.secret, t, now) for t in candidates]
+        good = next((c for c in checks if c.ok), None)
+        case = self.store.case_by_ref(good.case_ref) if good and \
+            good.case_ref != "GENERAL" else None
         # Loop guard on the answers only: a reply with a valid token is always executed.
-        answer = recent < s.bot.max_replies_per_thread_per_hour
-        if not answer:
-            log.warning("reply rate limit reached for %s: executing without answering",
-                        mask(sender))
+        answer, limited = self._answer_budget(sender, case, now)
         if s.authentication.require_dmarc_for_commands and \
                 notice.auth_results.get("dmarc") != "pass":
             self.store.set_message_status(msg_row, "refused", "DMARC did not pass")
@@ -54,10 +56,6 @@ class ReplyFlow(Runtime):
                                    in_reply_to=reply_id, references=reply_refs,
                                    extra={"reason": "dmarc"})
             return "refused-dmarc"
-        candidates = tokens.find_tokens(list(notice.to_addrs),
-                                        [m for m in (notice.in_reply_to, *notice.references) if m])
-        checks = [tokens.verify_token(self.secret, t, now) for t in candidates]
-        good = next((c for c in checks if c.ok), None)
         if good is None:
             why = checks[0].reason if checks else "missing"
             log.warning("command refused from %s: token %s", mask(sender), why)
@@ -68,7 +66,6 @@ class ReplyFlow(Runtime):
                                    in_reply_to=reply_id, references=reply_refs,
                                    extra={"reason": f"token_{why}"})
             return f"refused-token-{why}"
-        case = self.store.case_by_ref(good.case_ref) if good.case_ref != "GENERAL" else None
         results: list[dict[str, Any]] = []
         links: list[tuple[dict[str, Any], LinkRole]] = []
         errors = list(notice.command_errors)
@@ -95,7 +92,7 @@ class ReplyFlow(Runtime):
             self.store.set_message_case(msg_row, case["id"])
         reply = {"to": [sender], "in_reply_to": reply_id, "answer": answer,
                  "references": list(reply_refs), "results": results, "errors": errors,
-                 "case_id": case["id"] if case else None}
+                 "case_id": case["id"] if case else None, "limited": limited}
         for target, role in links:
             self._queue_link(target, role, now, on_success="authorized", reply=reply,
                              source=reply_id)
@@ -105,8 +102,28 @@ class ReplyFlow(Runtime):
             self._email_seller(case, "command_result", now,
                                effect_key=f"result:{reply_id}", to=[sender],
                                in_reply_to=reply_id, references=reply_refs,
-                               extra={"results": results, "errors": errors})
+                               extra={"results": results, "errors": errors,
+                                      "limited": limited})
         return "commands"
+
+    def _answer_budget(self, sender: str, case: dict[str, Any] | None,
+                       now: datetime) -> tuple[bool, str | None]:
+        """(answer this reply?, which limit this answer reaches). The answer that reaches a
+        limit says so; later ones in the hour are executed silently (a mail loop stops)."""
+        b = self.settings.bot
+        since = now - timedelta(hours=1)
+        thread = self.store.count_replies_since(sender, since, case["id"] if case else None)
+        total = self.store.count_replies_since(sender, since)
+        if thread >= b.max_replies_per_thread_per_hour or \
+                total >= b.max_replies_per_sender_per_hour:
+            log.warning("reply rate limit reached for %s: executing without answering",
+                        mask(sender))
+            return False, None
+        if thread + 1 >= b.max_replies_per_thread_per_hour:
+            return True, "thread"
+        if total + 1 >= b.max_replies_per_sender_per_hour:
+            return True, "sender"
+        return True, None
 
     def _defer_to_buyer_mail(self, reply: dict[str, Any]) -> bool:
         """Attach the answer to the buyer mails this reply queued, if any (and if it can be
@@ -363,4 +380,5 @@ class ReplyFlow(Runtime):
                            effect_key=f"result:{reply['in_reply_to']}", to=reply["to"],
                            in_reply_to=reply["in_reply_to"],
                            references=tuple(reply["references"]),
-                           extra={"results": results, "errors": reply.get("errors", [])})
+                           extra={"results": results, "errors": reply.get("errors", []),
+                                  "limited": reply.get("limited")})

@@ -280,6 +280,38 @@ def test_rate_limited_replies_are_still_executed(tmp_path: Path, smtp_sink: Smtp
     assert len(smtp_sink.messages) == 2  # but not answered
 
 
+def test_a_backlog_of_50_commands_in_an_hour_is_answered_every_time(
+        svc: Service, smtp_sink: SmtpSink, clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, RETURN)
+    for n in range(50):
+        clock.advance(seconds=60)
+        assert svc.ingest(seller_reply(notice, "STATUT", clock.now())) == "commands"
+        svc.tick()
+    answers = [m for m in smtp_sink.wait_for(51, WAIT) if m.rcpt_tos == (SELLER,)
+               and "Re:" in str(m.message["Subject"])]
+    assert len(answers) == 50
+    assert not any("Limite atteinte" in parsed(m).get_body(("plain",)).get_content()
+                   for m in answers)
+
+
+def test_a_reply_loop_gets_one_mail_saying_the_limit_is_reached(
+        tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn) -> None:
+    clock = FixedClock(START)
+    svc = make_service(tmp_path, smtp_sink, link_standin, clock, digest={"enabled": False},
+                       bot={"max_replies_per_thread_per_hour": 3})
+    notice = _notice_for(svc, smtp_sink, RETURN)
+    for body in ("STATUT", "STATUT", "STATUT", "STATUT", "FAIT"):
+        clock.advance(minutes=1)
+        assert svc.ingest(seller_reply(notice, body, clock.now())) == "commands"
+        svc.tick()
+    answers = [parsed(m).get_body(("plain",)).get_content() for m in smtp_sink.messages
+               if "Re:" in str(m.message["Subject"])]
+    assert len(answers) == 3, answers
+    assert ["Limite atteinte" in a for a in answers] == [False, False, True]
+    case = svc.store.cases_where("kind = 'return'", [])[0]
+    assert case["state"] == "return_authorized"  # the silent FAIT was still executed
+
+
 def test_numbers_outside_a_digest_are_explained(svc: Service, smtp_sink: SmtpSink,
                                                 clock: FixedClock) -> None:
     notice = _notice_for(svc, smtp_sink, RETURN)

@@ -150,6 +150,7 @@ def _context(lang: str, case: dict[str, Any] | None, **extra: Any) -> dict[str, 
         "flags": [], "suggest_keep_item": False, "results": [], "errors": [],
         "help": "Commands (one per line):\n  AUTHORIZE  authorize the return\n  HELP  this help\n",
         "reason": "", "cases": [], "link_url": None, "role": None, "recommend": None,
+        "limited": None,
     }
     ctx.update(extra)
     return ctx
@@ -176,6 +177,9 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
                      errors=["Ligne 2 : commande inconnue / Line 2: unknown command <x>"]),
             _context(lang, None, results=[], errors=["empty"]),
             _context(lang, None, results=_results()[8:11], errors=[]),
+            _context(lang, cases["return"], results=_results()[:2], errors=[],
+                     limited="thread"),
+            _context(lang, None, results=[], errors=["empty"], limited="sender"),
             _context(lang, cases["no_order"], results=[], errors=["empty"]),
         ]
     if name == "auto_action":
