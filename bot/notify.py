@@ -11,7 +11,7 @@ from email.headerregistry import Address
 from typing import Any
 
 from bot.core import deadlines, tokens
-from bot.core.commands import help_text
+from bot.core.commands import help_text, notice_actions
 from bot.domain import Kind, Notice
 from bot.edges.render import header_safe, wire
 from bot.edges.store import iso, parse_iso
@@ -36,6 +36,7 @@ class SellerMail(Runtime):
             "flags": [], "suggest_keep_item": False, "results": [], "errors": [],
             "help": help_text(s.seller.language), "reason": "", "cases": [],
             "link_url": None, "role": None, "recommend": None, "limited": None,
+            "actions": [],
         }
         if case is not None:
             data = case["data"]
@@ -47,6 +48,12 @@ class SellerMail(Runtime):
                 ctx["time_left"] = deadlines.humanize_remaining(deadline - now,
                                                                 s.seller.language)
         ctx.update(extra)
+        if case is not None:
+            can_relay = bool(s.buyer.sender and case.get("buyer_alias"))
+            ctx["actions"] = notice_actions(case["state"], s.links.effective_mode,
+                                            ctx["case"]["links"],
+                                            suggest_keep_item=bool(ctx["suggest_keep_item"]),
+                                            can_relay=can_relay)
         return ctx
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.core import deadlines, tokens
+from bot.core.commands import command_effect
 from bot.core.state import is_open, transition
 from bot.domain import CaseKind, CaseState, Command, LinkRole, Notice
 from bot.edges.store import iso, parse_iso
@@ -204,7 +205,7 @@ class ReplyFlow(Runtime):
                 # Another reply already asked for it: never request the same link twice.
                 results.append({"command": name, "ok": True, "text": "in_progress"})
                 return None
-            if self.settings.links.effective_mode == "notify":
+            if command_effect("authorize", self.settings.links.effective_mode) == "click":
                 results.append({"command": name, "ok": True, "text": "click",
                                 "url": case["data"]["links"]["authorize"]})
                 return None

@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from bot.core.commands import notice_actions
 from bot.edges.render import LOCALES, Renderer, _fmt_dt
 
 TZ = "Europe/Paris"
@@ -151,6 +152,9 @@ def _context(lang: str, case: dict[str, Any] | None, **extra: Any) -> dict[str, 
         "help": "Commands (one per line):\n  AUTHORIZE  authorize the return\n  HELP  this help\n",
         "reason": "", "cases": [], "link_url": None, "role": None, "recommend": None,
         "limited": None,
+        "actions": notice_actions(case["state"], "notify", case.get("links") or {},
+                                  suggest_keep_item=bool(extra.get("suggest_keep_item")))
+        if case else [],
     }
     ctx.update(extra)
     return ctx

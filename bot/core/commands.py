@@ -50,6 +50,8 @@ __all__ = [
     "parse_duration",
     "parse_amount",
     "help_text",
+    "command_effect",
+    "notice_actions",
 ]
 
 MAX_TEXT_CHARS = 4000
@@ -690,3 +692,35 @@ def help_text(lang: str) -> str:
             "up to a blank line followed by another command.",
         ]
     return "\n".join([head, *body, "", *tail]) + "\n"
+
+
+def command_effect(name: str, links_mode: str, can_relay: bool = False) -> str:
+    """What a command does with this configuration. The reply handler acts on it and the
+    notice's command lines are generated from it, so a help line cannot promise more:
+
+    follow (sellerbot requests Amazon's link and confirms), click (sellerbot mails back the
+    link to click, then FAIT), relay (sent to the buyer through Amazon's messaging), paste
+    (sellerbot mails the text to paste in Seller Central), record (sellerbot notes it)."""
+    if name == "authorize":
+        return "follow" if links_mode == "follow" else "click"
+    if name == "close":
+        return "click"  # the closing reason and comment are only ever typed by the seller
+    if name in ("reply", "keep"):
+        return "relay" if can_relay else "paste"
+    return "record"
+
+
+def notice_actions(state: str, links_mode: str, links: dict[str, str], *,
+                   suggest_keep_item: bool = False, can_relay: bool = False
+                   ) -> list[dict[str, str | None]]:
+    """The command lines of a notice for a case in `state`: command, its effect in this
+    configuration, and the Seller Central link it concerns (shown beside it)."""
+    names: list[str] = []
+    if state == "return_requested":
+        names = ["authorize", "close", *(["keep"] if suggest_keep_item else []),
+                 "done", "snooze"]
+    elif state == "message_awaiting_reply":
+        names = ["reply", "done", "ignore", "snooze"]
+    url_role = {"authorize": "authorize", "close": "close", "reply": "reply", "keep": "reply"}
+    return [{"command": n, "effect": command_effect(n, links_mode, can_relay),
+             "url": links.get(url_role.get(n, "")) or None} for n in names]

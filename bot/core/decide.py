@@ -67,13 +67,16 @@ class Change:
     deadline: datetime | None
     opened_at: datetime
     now: datetime
+    #: The order's goods value from an imported order report, used when Amazon's mail
+    #: states no price (its return requests usually do not).
+    known_value: Decimal | None = None
 
 
-def _item_value(notice: Notice) -> Decimal | None:
+def _item_value(notice: Notice, known: Decimal | None = None) -> Decimal | None:
     prices = [i.price.value * (i.qty or 1) for i in notice.items if i.price]
     if prices:
         return sum(prices, Decimal(0))
-    return notice.amount.value if notice.amount else None
+    return notice.amount.value if notice.amount else known
 
 
 def _in_policy(notice: Notice) -> bool:
@@ -94,7 +97,7 @@ def _auto_authorize(change: Change, policy: Policy) -> str | None:
         return None  # the seller wants to decide on this SKU, whatever the other rules say
     if overrides and all(o == "authorize" for o in overrides):
         return "every SKU is set to authorize in the SKU override file"
-    value = _item_value(n)
+    value = _item_value(n, change.known_value)
     if policy.auto_authorize == "all":
         return "policy auto_authorize = all"
     if policy.auto_authorize == "in_policy" and _in_policy(n):
@@ -114,7 +117,7 @@ def _auto_authorize(change: Change, policy: Policy) -> str | None:
 
 def _keep_item(change: Change, policy: Policy) -> str | None:
     n = change.notice
-    value = _item_value(n)
+    value = _item_value(n, change.known_value)
     cost = policy.return_shipping_cost.get(n.marketplace or "") or \
         policy.return_shipping_cost.get("default")
     if value is None or cost is None:
@@ -193,7 +196,7 @@ def _rule_settled(change: Change, policy: Policy) -> Decision | None:
 
 
 def _high_value_flags(change: Change, policy: Policy) -> list[str]:
-    value = _item_value(change.notice)
+    value = _item_value(change.notice, change.known_value)
     if policy.high_value_threshold is None or value is None:
         return []
     if value >= policy.high_value_threshold:
