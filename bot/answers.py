@@ -75,7 +75,7 @@ class AnswerFlow(Runtime):
             return None
         alias, thread = self._relay_target(case)
         contact = data.get("links", {}).get("reply")
-        if alias is None or not s.buyer.sender:
+        if alias is None or not s.buyer.sender or not s.buyer.answers:
             # No relay address known (return mails carry a contact link, not an alias), or
             # no approved sender configured: hand the seller the text to paste.
             results.append({"command": command, "ok": True, "text": "paste",

@@ -322,31 +322,43 @@ def calendar(config: str, alarms: tuple[float, ...]) -> None:
 @main.command("check-config")
 @click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
 @click.option("--connect", is_flag=True,
-              help="Also log in to IMAP (and list folders) and SMTP; sends nothing.")
-def check_config(config: str, connect: bool) -> None:
-    """Validate the configuration file (and with --connect, the logins)."""
-    settings = _load(config)
-    problems = []
-    for box in settings.mailboxes():  # secrets are resolved now, not at the first login
-        try:
-            box.resolve_password("imap")
-        except ConfigError as exc:
-            problems.append(f"{config}: {exc}")
+              help="Also log in to IMAP (and list folders) and SMTP, and check that mail to "
+                   "the bot's reply address reaches a watched mailbox (one probe mail, "
+                   "deleted once found).")
+@click.option("--probe-timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for the probe mail.")
+def check_config(config: str, connect: bool, probe_timeout: float) -> None:
+    """Validate the configuration file and report every problem at once (with --connect,
+    the logins and the routing of replies too)."""
+    from bot.ops import all_ok, config_problems
+
     try:
-        settings.smtp.resolve_password("smtp")
+        settings = load_settings(config, resolve_secrets=False)
     except ConfigError as exc:
-        problems.append(f"{config}: {exc}")
-    if problems:
-        raise click.ClickException("configuration error:\n" + "\n".join(problems))
-    click.echo(f"{config}: OK (seller {settings.seller.name}, links mode "
-               f"{settings.links.effective_mode})")
+        raise click.ClickException(f"configuration error:\n{exc}") from None
+    problems = config_problems(settings, config)
+    if not problems:
+        click.echo(f"{config}: OK (seller {settings.seller.name}, links mode "
+                   f"{settings.links.effective_mode})")
+    ok = True
     if connect:
-        from bot.ops import all_ok, check_connections, render_checks
+        from bot.ops import check_connections, check_reply_routing, render_checks
 
         results = check_connections(settings)
+        if all_ok(results):
+            results += check_reply_routing(settings, timeout=probe_timeout)
+        else:
+            from bot.ops import CheckResult
+            results.append(CheckResult("reply routing", False, "not checked: fix the logins "
+                                       "above first"))
         click.echo(render_checks(results))
-        if not all_ok(results):
-            sys.exit(1)
+        ok = all_ok(results)
+    if problems:
+        click.echo(f"configuration error ({len(problems)} problem(s)):", err=True)
+        for line in problems:
+            click.echo(f"  {line}", err=True)
+    if problems or not ok:
+        sys.exit(1)
 
 
 @main.command()

@@ -49,7 +49,7 @@ class SellerMail(Runtime):
                                                                 s.seller.language)
         ctx.update(extra)
         if case is not None:
-            can_relay = bool(s.buyer.sender and case.get("buyer_alias"))
+            can_relay = bool(s.buyer.answers and s.buyer.sender and case.get("buyer_alias"))
             ctx["actions"] = notice_actions(case["state"], s.links.effective_mode,
                                             ctx["case"]["links"],
                                             suggest_keep_item=bool(ctx["suggest_keep_item"]),
