@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.core import deadlines, tokens
-from bot.core.commands import command_effect
+from bot.core.commands import command_effect, in_language
 from bot.core.state import is_open, transition
 from bot.domain import CaseKind, CaseState, Command, LinkRole, Notice
 from bot.edges.store import iso, parse_iso
@@ -69,7 +69,7 @@ class ReplyFlow(Runtime):
             return f"refused-token-{why}"
         results: list[dict[str, Any]] = []
         links: list[tuple[dict[str, Any], LinkRole]] = []
-        errors = list(notice.command_errors)
+        errors = [in_language(e, s.seller.language) for e in notice.command_errors]
         if not notice.commands and not errors:
             errors = ["empty"]
         touched: dict[int, dict[str, Any]] = {}

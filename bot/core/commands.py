@@ -52,6 +52,7 @@ __all__ = [
     "help_text",
     "command_effect",
     "notice_actions",
+    "in_language",
 ]
 
 MAX_TEXT_CHARS = 4000
@@ -411,6 +412,16 @@ def _unknown_error(n: int, word: str, spec: CommandSpec, folded_kw: str) -> str:
         f"« {word} » n'est pas une commande. Vouliez-vous dire {kw_fr} ?{sfr}",
         f"'{word}' is not a command. Did you mean {kw_en}?{sen}",
     )
+
+
+def in_language(message: str, lang: str) -> str:
+    """Errors are built bilingual ("Ligne 2 : … / Line 2: …"); the seller reads only her own
+    language (French, else English: the keywords of the other locales are English)."""
+    for sep in (" / Line ", " / No command"):
+        i = message.find(sep)
+        if i >= 0:
+            return message[:i] if _is_fr(lang) else message[i + 3:]
+    return message
 
 
 NO_COMMAND_ERROR = (
