@@ -476,8 +476,8 @@ def check_reply_routing(settings: Any, timeout: float = 60.0,
               f"({bot_address.replace('@', '+r-2026-0001.<token>@')}), so that address "
               "must be delivered to a mailbox sellerbot reads: make bot.address an alias of "
               "the [imap] mailbox that keeps the +tag (plus-addressing / subaddressing: "
-              "Postfix recipient_delimiter = +, Gmail and Microsoft 365 keep it for a "
-              "mailbox's own address and its aliases), or add bot.address's own mailbox as "
+              "Postfix recipient_delimiter = +; Gmail and Microsoft 365 support it for a "
+              "mailbox's addresses and aliases), or add bot.address's own mailbox as "
               "an [[accounts]] entry.")
     if errors:
         detail += " Errors while looking: " + "; ".join(dict.fromkeys(errors))[:500]
