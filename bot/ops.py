@@ -12,6 +12,7 @@ No secret is ever put in a result: each detail is scrubbed of the password and t
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import importlib.metadata
 import os
@@ -403,7 +404,6 @@ def check_reply_routing(settings: Any, timeout: float = 60.0,
     reply address shaped like the real ones (bot.address plus a +tag) through the configured
     SMTP, looks for it in every watched folder until `timeout`, then deletes it."""
     import threading
-
     from email.message import EmailMessage
     from email.utils import format_datetime
 
@@ -463,10 +463,8 @@ def check_reply_routing(settings: Any, timeout: float = 60.0,
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"{box.username} {folder}: {_describe_exc(exc)}")
             finally:
-                try:
+                with contextlib.suppress(Exception):  # closing only
                     client.logout()
-                except Exception:  # noqa: BLE001 - closing only
-                    pass
         if now_fn().timestamp() >= deadline:
             break
         wait(min(1.0, timeout / 10 or 0.1))

@@ -15,8 +15,7 @@ from rich.console import Console
 from bot.cli import main, status_table
 from bot.clock import FixedClock
 from bot.sandbox import ActionLinkStandIn, SmtpSink
-from tests.test_abuse import (BOT, RETURN_02, SELLER, START, WAIT, make_service, parsed,
-                              seller_reply)
+from tests.test_abuse import BOT, RETURN_02, SELLER, START, WAIT, make_service, parsed, seller_reply
 
 
 def _config(tmp_path: Path, db: Path) -> Path:
