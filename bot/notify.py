@@ -34,7 +34,7 @@ class SellerMail(Runtime):
             "tz": s.seller.timezone, "lang": s.seller.language, "now": now,
             "link_mode": s.links.effective_mode, "case": None, "time_left": "",
             "flags": [], "suggest_keep_item": False, "results": [], "errors": [],
-            "help": help_text(s.seller.language), "reason": "", "cases": [],
+            "help": help_text(s.seller.language, s.links.effective_mode), "reason": "", "cases": [],
             "link_url": None, "role": None, "recommend": None, "limited": None,
             "actions": [],
         }

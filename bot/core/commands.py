@@ -681,14 +681,26 @@ def parse_commands(text: str) -> tuple[list[Command], list[str]]:
     return commands, errors
 
 
-def help_text(lang: str) -> str:
-    """Every command's syntax and purpose, for the HELP reply and the footer of digests."""
+#: AUTORISER when sellerbot may not request Amazon's link itself (links mode notify).
+_AUTHORIZE_CLICK = ("vous renvoie le lien d'autorisation : cliquez-le, puis répondez FAIT",
+                    "sends you the authorize link again: click it, then reply DONE")
+
+
+def help_text(lang: str, links_mode: str = "follow") -> str:
+    """Every command's syntax and purpose, for the HELP reply and the footer of digests; what
+    AUTORISER does depends on the links mode (`command_effect`), so the help says which."""
     fr = _is_fr(lang)
     specs = list(COMMANDS.values())
     width = max(len(s.syntax(lang)) for s in specs)
     head = ("Commandes (une par ligne, au début de la ligne, majuscules et accents facultatifs) :"
             if fr else "Commands (one per line, at the start of the line, any case):")
-    body = [f"  {s.syntax(lang).ljust(width)}  {s.description(lang)}" for s in specs]
+
+    def description(spec: CommandSpec) -> str:
+        if spec.name == "authorize" and command_effect("authorize", links_mode) == "click":
+            return _AUTHORIZE_CLICK[0 if fr else 1]
+        return spec.description(lang)
+
+    body = [f"  {s.syntax(lang).ljust(width)}  {description(s)}" for s in specs]
     if fr:
         tail = [
             "n° : numéros du récapitulatif (AUTORISER 1 3), référence de dossier (R-2026-0101) "
