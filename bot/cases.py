@@ -51,7 +51,7 @@ class CaseFlow(Runtime):
             "customer_comment": notice.customer_comment,
             "amount": notice.amount.to_json() if notice.amount else None,
             "links": {str(link.role): link.target for link in notice.links},
-            "policy_status": notice.policy_status,
+            "policy_status": notice.policy_status, "policy_remark": notice.policy_remark,
             "message_text": notice.message_text, "buyer_name": notice.buyer_name,
             "decision": notice.decision, "source_message_id": notice.message_id,
             "subject": notice.subject, "tracking": notice.tracking,

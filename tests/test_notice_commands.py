@@ -61,7 +61,8 @@ def test_return_notice_carries_policy_check_and_case_link(
     svc.tick()
     text = parsed(smtp_sink.wait_for(1, WAIT)[0]).get_body(("plain",)).get_content()
     assert "le retour coûterait plus cher que l'article" in text
-    assert "Politique de retour : hors politique selon Amazon" in text
+    assert "Politique de retour : hors politique selon Amazon (« Hors politique de retour »)" \
+        in text  # Amazon's own words too
     assert "Le dossier dans Seller Central : https://sellercentral.amazon.fr/" in text
     assert any(x.strip().startswith("GARDER") for x in text.splitlines()), text
 
