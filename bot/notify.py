@@ -47,6 +47,8 @@ class SellerMail(Runtime):
             if deadline is not None:
                 ctx["time_left"] = deadlines.humanize_remaining(deadline - now,
                                                                 s.seller.language)
+            if case["kind"] == "return" and case["state"] == "return_requested":
+                ctx["case"]["prior_returns"] = self._prior_returns(case)
         ctx.update(extra)
         if case is not None:
             can_relay = bool(s.buyer.answers and s.buyer.sender and case.get("buyer_alias"))
@@ -56,6 +58,19 @@ class SellerMail(Runtime):
                                             can_relay=can_relay)
         return ctx
 
+
+    def _prior_returns(self, case: dict[str, Any]) -> list[str]:
+        """Earlier return cases of the same buyer (Amazon's contact-buyer link names the
+        buyer): a fact that bears on the seller's decision."""
+        link = (case["data"].get("links") or {}).get("reply") or ""
+        m = re.search(r"[?&]buyerID=([A-Z0-9]{6,20})(?:&|$)", link)
+        if not m:
+            return []
+        rows = self.store.cases_where(
+            "kind = 'return' and id != ? and id < ? and "
+            "json_extract(data, '$.links.reply') like ?",
+            [case["id"], case["id"], f"%buyerID={m.group(1)}%"], order_by="id")
+        return [r["ref"] for r in rows]
 
     def _email_seller(self, case: dict[str, Any] | None, template: str, now: datetime, *,
                       extra: dict[str, Any] | None = None, effect_key: str | None = None,

@@ -73,3 +73,19 @@ def test_buyer_message_notice_offers_repondre(tmp_path: Path, smtp_sink: SmtpSin
                              buyer={"sender": "ventes@lumen-et-cie.fr"})
     line = next(x for x in text.splitlines() if x.strip().startswith("RÉPONDRE"))
     assert "messagerie d'Amazon" in line, line
+
+
+def test_a_buyers_earlier_returns_are_in_the_notice(tmp_path: Path, smtp_sink: SmtpSink,
+                                                    link_standin: ActionLinkStandIn) -> None:
+    from tests.test_abuse import return_request_for
+
+    clock = FixedClock(START)
+    svc = make_service(tmp_path, smtp_sink, link_standin, clock, digest={"enabled": False})
+    assert svc.ingest(RETURN) == "case"  # R-2026-0001, same buyer (buyerID in the links)
+    later = return_request_for("405-0000000-0000002", START, "<later@amazon.fr>")
+    assert svc.ingest(later) == "case"
+    svc.tick()
+    first, second = (parsed(m).get_body(("plain",)).get_content()
+                     for m in smtp_sink.wait_for(2, WAIT)[:2])
+    assert "Retours précédents" not in first
+    assert "Retours précédents de cet acheteur : 1 (R-2026-0001)" in second, second

@@ -38,7 +38,7 @@ def _case(ref: str, kind: str, state: str, **data: Any) -> dict[str, Any]:
         "items": [], "reason": None, "reason_normalized": None, "customer_comment": None,
         "amount": None, "links": {}, "policy_status": None, "message_text": None,
         "buyer_name": None, "decision": None, "subject": "", "thread_root": None,
-        "deadline": DEADLINE, "deadline_soft": None,
+        "deadline": DEADLINE, "deadline_soft": None, "prior_returns": [],
     }
     base.update(data)
     return base
@@ -204,7 +204,10 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
     if name == "new_case":
         open_cases = [c for c in cases.values() if c["deadline"]]
         return [_context(lang, c) for c in open_cases] + [
-            _context(lang, cases["return"], suggest_keep_item=True, flags=["high_value"])]
+            _context(lang, cases["return"], suggest_keep_item=True, flags=["high_value"]),
+            _context(lang, dict(cases["return"], prior_returns=["R-2026-0003", "R-2026-0007"],
+                                policy_status="out_of_policy",
+                                policy_remark="délai de retour dépassé <b>"))]
     if name == "missed":  # only sent when a deadline has passed
         return [_context(lang, c, time_left="en retard de 2 h")
                 for c in cases.values() if c["deadline"]]
