@@ -51,7 +51,10 @@ class SellerMail(Runtime):
                 ctx["case"]["prior_returns"] = self._prior_returns(case)
         ctx.update(extra)
         if case is not None:
-            can_relay = bool(s.buyer.answers and s.buyer.sender and case.get("buyer_alias"))
+            # The same test AnswerFlow._to_buyer makes, so GARDER/RÉPONDRE lines cannot lie.
+            relay = getattr(self, "_relay_target", None)
+            alias = relay(case)[0] if relay else case.get("buyer_alias")
+            can_relay = bool(s.buyer.answers and s.buyer.sender and alias)
             ctx["actions"] = notice_actions(case["state"], s.links.effective_mode,
                                             ctx["case"]["links"],
                                             suggest_keep_item=bool(ctx["suggest_keep_item"]),
