@@ -24,9 +24,9 @@ from bot.explain import explain_case
 from bot.runtime import Origin
 from bot.sandbox import ActionLinkStandIn, SmtpSink
 from tests.test_abuse import RETURN_02, WAIT, make_service, parsed
-from tests.timeshift import at, shift_mail
+from tests.timeshift import at
 
-RAW = shift_mail(RETURN_02)
+RAW = RETURN_02  # already dated by the suite clock (timeshift)
 NOW = at(2026, 11, 22, 7, 42)  # a minute after corpus 02 was sent
 
 #: rule -> (policy section, how the notice must look for this rule to be the one that fires)

@@ -15,6 +15,8 @@ from rich.console import Console
 from bot.cli import main, status_table
 from bot.clock import FixedClock
 from bot.sandbox import ActionLinkStandIn, SmtpSink
+from timeshift import ref
+
 from tests.test_abuse import BOT, RETURN_02, SELLER, START, WAIT, make_service, parsed, seller_reply
 
 
@@ -76,7 +78,7 @@ def test_show_reminders_and_unique_references(tmp_path: Path, smtp_sink: SmtpSin
     assert len(refs) == len(set(refs)), refs
     settings_path = tmp_path / "show.toml"
     settings_path.write_text(_config(tmp_path, Path(svc.settings.bot.database)).read_text())
-    result = CliRunner().invoke(main, ["show", "--config", str(settings_path), "R-2026-0001"])
+    result = CliRunner().invoke(main, ["show", "--config", str(settings_path), ref("R", 1)])
     assert result.exit_code == 0, result.output
     assert "reminder reminder" not in result.output and "reminder #1" in result.output
     assert "deadline alarm" in result.output

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from timeshift import ref, shift_mail
+
 from bot.clock import FixedClock
 from bot.sandbox import ActionLinkStandIn, SmtpSink
 from tests.test_abuse import CORPUS, START, WAIT, make_service, parsed, seller_reply
 
-RETURN = (CORPUS / "02_fr_return_request_multipart.eml").read_bytes()
-MESSAGE = (CORPUS / "13_fr_buyer_message.eml").read_bytes()
+RETURN = shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+MESSAGE = shift_mail((CORPUS / "13_fr_buyer_message.eml").read_bytes())
 
 
 def _first_mail(tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn,
@@ -88,4 +90,4 @@ def test_a_buyers_earlier_returns_are_in_the_notice(tmp_path: Path, smtp_sink: S
     first, second = (parsed(m).get_body(("plain",)).get_content()
                      for m in smtp_sink.wait_for(2, WAIT)[:2])
     assert "Retours précédents" not in first
-    assert "Retours précédents de cet acheteur : 1 (R-2026-0001)" in second, second
+    assert f"Retours précédents de cet acheteur : 1 ({ref('R', 1)})" in second, second
