@@ -24,7 +24,7 @@ INJECT = "Great product\r\nBcc: evil@example.com\r\n\r\nhello"
 # command_result's HTML is the text part in the layout: its many result kinds stay in one place.
 HAND_WRITTEN_HTML = ("new_case", "reminder")
 CASE_TEMPLATES = ("new_case", "reminder", "missed")
-MAILBOX_WIDE = ("catch_up", "digest")  # about several cases at once: no single ref in the subject
+MAILBOX_WIDE = ("catch_up", "digest", "ship_list")  # about several cases at once: no single ref in the subject
 
 ITEM = {"title": "Lampe de bureau LED <Pro> & co", "asin": "B0ABCDEF12", "sku": "LAMP-01",
         "qty": 2, "price": {"value": 39.9, "currency": "EUR"}}
@@ -97,7 +97,43 @@ def _results() -> list[dict[str, Any]]:
         {"command": "authorize", "ok": False, "text": "no_link"},
         {"command": "done", "ok": False, "text": "no_case"},
         {"command": "claim_answer", "ok": False, "text": "not_available"},
+        *_shipped_results(),
     ]
+
+
+def _shipped_results() -> list[dict[str, Any]]:
+    """EXPÉDIÉ answers (bot.shipments): recorded with every note, and each refusal."""
+    base = {"command": "shipped", "order_id": "405-1234567-7654321", "known": True,
+            "url": "https://sellercentral.amazon.fr/orders-v3/order/405-1234567-7654321/"
+                   "confirm-shipment", "tracking": "1Z999AA10123456784", "carrier": "UPS",
+            "carrier_given": XSS, "check_kind": "ups", "candidates": ["GLS", "DPD"],
+            "signature": False, "buy_shipping": True, "missing": ["signature"], "late": True,
+            "already": True, "signature_needed": True, "ship_by": DEADLINE}
+    out = [{**base, "ok": True, "text": "ship_recorded"},
+           {**base, "ok": True, "text": "ship_recorded", "known": False, "missing": [],
+            "late": False, "already": False, "buy_shipping": False, "check_kind": "format"}]
+    out += [{**base, "ok": False, "text": "ship_refused", "why": why, "carrier": carrier}
+            for why, carrier in (("empty", None), ("unknown_carrier", None),
+                                 ("bad_format", None), ("bad_format", "GLS"),
+                                 ("bad_check_digit", "UPS"), ("ambiguous", None))]
+    return out
+
+
+def _ship_lists() -> list[dict[str, Any]]:
+    """`ship` as bot.shipments builds it: a morning list, and a reminder with late orders only."""
+    def order(n: int, hours: float, signature: bool) -> dict[str, Any]:
+        oid = f"405-123456{n}-765432{n}"
+        return {"order_id": oid, "marketplace": "amazon.fr", "ship_by": NOW + timedelta(hours=hours),
+                "items": [ITEM, {"title": None, "asin": "B0ZZZZZZZZ", "sku": None, "qty": None,
+                                 "price": None}],
+                "value": {"value": 199.0, "currency": "EUR"}, "signature": signature,
+                "confirm_url": f"https://sellercentral.amazon.fr/orders-v3/order/{oid}/"
+                               "confirm-shipment"}
+    due, late = [order(1, 10, True), order(2, 12, False)], [order(3, -20, False)]
+    return [{"slot": "morning", "due": due, "late": late, "count": 3, "first": due[0],
+             "signature_any": True},
+            {"slot": "reminder", "due": [], "late": late, "count": 1, "first": late[0],
+             "signature_any": False}]
 
 
 def _digests() -> list[dict[str, Any]]:
@@ -160,6 +196,8 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
     cases = _cases()
     if name == "digest":
         return [_context(lang, None, digest=d) for d in _digests()]
+    if name == "ship_list":
+        return [_context(lang, None, ship=ship) for ship in _ship_lists()]
     if name == "intake_down":
         return [_context(lang, None, minutes=42, mailbox="ventes@imap.example.net",
                          reason="ConnectionRefusedError: " + XSS)]

@@ -1,0 +1,155 @@
+"""Orders to ship: the morning list, the reminder before ship-by, and the EXPÉDIÉ reply.
+
+Orders live in the `orders` table (order notifications and `import-orders`), not as cases:
+a shop with 300 orders a day gets one list a morning and, at `shipping.reminder_time`, one
+reminder naming those still not confirmed, never a mail per order. Which slot was sent for
+which local day is kept in the `counters` table (`ship-list:<date>:<slot>`), so a restart or a
+second tick sends nothing twice, and a daemon started late sends only the latest slot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.shipping import (confirm_shipment_url, is_shipped, parse_shipment_text,
+                               ship_by_of, signature_needed, to_ship)
+from bot.core.tracking import normalise
+from bot.domain import Command
+from bot.edges.store import iso
+from bot.runtime import Runtime
+
+log = logging.getLogger("sellerbot")
+
+SLOTS = ("morning", "reminder")
+
+
+class ShipmentFlow(Runtime):
+    """Ship lists in the tick; `shipped` commands from the seller's replies."""
+
+    # ------------------------------------------------------------------ settings
+    def signature_thresholds(self) -> dict[str, tuple[Decimal, str]]:
+        return {m: (Decimal(str(t.amount)), t.currency)
+                for m, t in self.settings.policy.signature_threshold.items()}
+
+    def _slot_times(self, now: datetime) -> list[tuple[str, datetime]]:
+        sh = self.settings.shipping
+        zone = ZoneInfo(self.settings.seller.timezone)
+        day = now.astimezone(zone).date()
+        out = []
+        for slot, hhmm in (("morning", sh.morning_time), ("reminder", sh.reminder_time)):
+            hour, minute = (int(x) for x in hhmm.split(":"))
+            out.append((slot, datetime.combine(day, time(hour, minute), zone)))
+        return sorted(out, key=lambda s: s[1])
+
+    def ship_list_due_at(self) -> datetime | None:
+        """The next slot time (today's, else tomorrow's morning) for the scheduler."""
+        if not self.settings.shipping.enabled:
+            return None
+        now = self.clock.now()
+        for _slot, when in self._slot_times(now):
+            if when > now:
+                return when
+        return self._slot_times(now + timedelta(days=1))[0][1]
+
+    # ------------------------------------------------------------------ the lists
+    def _slot_done(self, key: str) -> bool:
+        return self.store.db.execute("select 1 from counters where name = ?",
+                                     [key]).fetchone() is not None
+
+    def _mark_slot(self, key: str) -> None:
+        self.store.db.execute("insert or ignore into counters(name, value) values (?, 1)", [key])
+
+    def open_orders(self) -> list[dict[str, Any]]:
+        rows = self.store.db.execute("select order_id, marketplace, data from orders").fetchall()
+        return [{"order_id": r[0], "marketplace": r[1], "data": json.loads(r[2] or "{}")}
+                for r in rows]
+
+    def maybe_send_ship_lists(self) -> int:
+        """The latest slot of today that is due and not yet handled: its list, if any order
+        is due today or late. Earlier slots of the day are marked handled with it."""
+        if not self.settings.shipping.enabled or self.backfill:
+            return 0
+        now = self.clock.now()
+        due_slots = [(slot, when) for slot, when in self._slot_times(now) if when <= now]
+        if not due_slots:
+            return 0
+        slot, _when = due_slots[-1]
+        local_date = now.astimezone(ZoneInfo(self.settings.seller.timezone)).date().isoformat()
+        key = f"ship-list:{local_date}:{slot}"
+        if self._slot_done(key):
+            return 0
+        with self.store.transaction():
+            for earlier, _ in due_slots:
+                self._mark_slot(f"ship-list:{local_date}:{earlier}")
+            return self._queue_ship_list(slot, key, now)
+
+    def _queue_ship_list(self, slot: str, key: str, now: datetime) -> int:
+        tz = self.settings.seller.timezone
+        due, late = to_ship(self.open_orders(), now, tz, self.settings.shipping.handling_days)
+        if not due and not late:
+            return 0
+        thresholds = self.signature_thresholds()
+        for entry in due + late:
+            order = self.store.order(entry["order_id"]) or {"data": {}}
+            entry["signature"] = signature_needed(order["data"], entry["marketplace"],
+                                                  thresholds)
+            entry["confirm_url"] = confirm_shipment_url(entry["order_id"], entry["marketplace"])
+        first = (due or late)[0]
+        self._email_seller(None, "ship_list", now, effect_key=key, extra={"ship": {
+            "slot": slot, "due": due, "late": late, "count": len(due) + len(late),
+            "first": first, "signature_any": any(e["signature"] for e in due + late)}})
+        log.info("ship list (%s): %d due today, %d late", slot, len(due), len(late))
+        return 1
+
+    # ------------------------------------------------------------------ EXPÉDIÉ
+    def _shipping_command(self, command: Command, now: datetime,
+                          results: list[dict[str, Any]], source: str) -> None:
+        """Record a shipment whose tracking number is valid; refuse it, saying why, if not."""
+        if command.name != "shipped":
+            results.append({"command": command.name, "ok": False, "text": "not_available"})
+            return None
+        order_id = command.args[0]
+        order = self.store.order(order_id)
+        marketplace = order["marketplace"] if order else None
+        data = order["data"] if order else {}
+        line = parse_shipment_text(command.text)
+        check = line.check
+        entry: dict[str, Any] = {
+            "command": "shipped", "order_id": order_id, "known": order is not None,
+            "url": confirm_shipment_url(order_id, marketplace), "tracking": check.number,
+            "carrier": check.carrier, "carrier_given": line.carrier,
+            "check_kind": check.check, "candidates": list(check.candidates),
+            "signature": line.signature, "buy_shipping": line.buy_shipping, "missing": [],
+            "late": False, "already": False, "signature_needed": False}
+        if not check.ok:
+            entry.update(ok=False, text="ship_refused", why=check.reason)
+            results.append(entry)
+            return None
+        tz = self.settings.seller.timezone
+        ship_by = ship_by_of(data, self.settings.shipping.handling_days, tz)
+        previous = [normalise(t) for t in (data.get("tracking") or "").split(",") if t.strip()]
+        entry["already"] = check.number in previous
+        tracking = ", ".join(dict.fromkeys([*previous, check.number]))
+        self.store.upsert_order(order_id, marketplace, {
+            "carrier": check.carrier, "tracking": tracking,
+            "ship_date": data.get("ship_date") or now.astimezone(ZoneInfo(tz)).date().isoformat(),
+            "shipped_at": data.get("shipped_at") or iso(now),
+            "signature": True if line.signature else None,
+            "buy_shipping": True if line.buy_shipping else None,
+            "tracking_check": check.check, "shipment_source": source,
+        }, now)
+        needs_signature = signature_needed(data, marketplace, self.signature_thresholds())
+        entry["signature_needed"] = needs_signature
+        if needs_signature and not line.signature and not data.get("signature"):
+            entry["missing"].append("signature")
+        if ship_by is not None and now > ship_by and not is_shipped(data):
+            entry["late"] = True
+        entry["ship_by"] = ship_by
+        entry.update(ok=True, text="ship_recorded")
+        results.append(entry)
+        return None
