@@ -13,7 +13,7 @@ from __future__ import annotations
 import email
 import email.policy
 from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from time import monotonic, sleep
@@ -37,16 +37,17 @@ SHIP_DAY = START.astimezone(PARIS).date()
 SHIP_BY = datetime.combine(SHIP_DAY, time(23, 59, 59), PARIS)
 
 
-def order_mail(order: str, unit_price: str = "19,90") -> bytes:
-    """Corpus 14 for `order`, due to ship on the test's (shifted) day: the ship-by date is
-    written in the body, so it is rebuilt from the clock, not shifted by shift_mail."""
+def order_mail(order: str, unit_price: str = "19,90", ship_day: date = SHIP_DAY,
+               sent: datetime = START - timedelta(hours=1)) -> bytes:
+    """Corpus 14 for `order`, due to ship on `ship_day` (the test's shifted day): the ship-by
+    date is written in the body, so it is rebuilt from the clock, not shifted by shift_mail."""
     def body(text: str, _subtype: str) -> str:
         text = text.replace("405-5529184-0713326", order)
         text = text.replace("Expédier avant le : 24 nov. 2026",
-                            f"Expédier avant le : {SHIP_DAY:%d/%m/%Y}")
+                            f"Expédier avant le : {ship_day:%d/%m/%Y}")
         return text.replace("19,90", unit_price)
     return rewrite(ORDER_MAIL, body, {"Message-ID": f"<order-{order}@amazonses.com>",
-                                      "Date": email.utils.format_datetime(START - timedelta(hours=1))})
+                                      "Date": email.utils.format_datetime(sent)})
 
 
 def _message(captured) -> EmailMessage:  # type: ignore[no-untyped-def]

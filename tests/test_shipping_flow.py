@@ -1,0 +1,85 @@
+"""Shipments through the service (real SQLite, SMTP sink, stand-in; no IMAP): a shipment
+recorded with Buy Shipping shows up in a later A-to-Z claim draft on the same order, with
+whether it shipped on time; ship lists are sent once per slot and not at all when empty."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from timeshift import PARIS, at, shift_mail
+
+from bot.clock import FixedClock
+from bot.sandbox import ActionLinkStandIn, SmtpSink
+from tests.test_abuse import CORPUS, WAIT, make_service, parsed, seller_reply
+from tests.test_shipping_e2e import order_mail
+
+CLAIM_ORDER = "405-9051873-3386621"  # the order of corpus 09 (claim information request)
+CLAIM_INFO = shift_mail((CORPUS / "09_fr_claim_info_requested.eml").read_bytes())
+SHIP_DAY = at(2026, 11, 19, 12, tz=PARIS).date()  # two days before the claim mail (21/11)
+
+
+def _paris(day_offset: int, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(SHIP_DAY + timedelta(days=day_offset), time(hour, minute), PARIS)
+
+
+@pytest.mark.parametrize("ship_offset, on_time", [(0, True), (1, False)])
+def test_claim_draft_says_buy_shipping_and_whether_it_shipped_on_time(
+        tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn,
+        ship_offset: int, on_time: bool) -> None:
+    clock = FixedClock(_paris(0, 7))
+    svc = make_service(tmp_path, smtp_sink, link_standin, clock, digest={"enabled": False})
+    assert svc.ingest(order_mail(CLAIM_ORDER, ship_day=SHIP_DAY,
+                                 sent=_paris(0, 6))) == "order"
+    clock.set(_paris(ship_offset, 8))
+    svc.tick()
+    ship_list = parsed(smtp_sink.wait_for(1, WAIT)[0])
+    assert CLAIM_ORDER in str(ship_list["Subject"])
+    clock.advance(minutes=30)
+    assert svc.ingest(seller_reply(ship_list, f"EXPÉDIÉ {CLAIM_ORDER} Colissimo "
+                                              "6A12345678901 buy shipping",
+                                   clock.now())) == "commands"
+    svc.tick()
+    answer = parsed(smtp_sink.wait_for(2, WAIT)[1]).get_body(("plain",)).get_content()
+    assert "Étiquette achetée via Amazon (Buy Shipping) : c'est noté" in answer
+    assert ("Amazon la comptera en retard" in answer) is not on_time
+    stored = svc.store.order(CLAIM_ORDER)["data"]  # type: ignore[index]
+    assert stored["buy_shipping"] is True
+    assert stored["ship_date"] == (SHIP_DAY + timedelta(days=ship_offset)).isoformat()
+
+    clock.set(at(2026, 11, 21, 11, 30))  # the claim information request arrives
+    assert svc.ingest(CLAIM_INFO) == "case"
+    svc.tick()
+    mails = smtp_sink.wait_for(4, WAIT)
+    draft = next(parsed(m) for m in mails if "Projet de réponse" in str(m.message["Subject"]))
+    text = draft.get_body(("plain",)).get_content()
+    assert "par Colissimo, numéro de suivi 6A12345678901" in text
+    if on_time:
+        assert "(Buy Shipping) et le colis a été expédié à temps" in text
+        assert "après la date limite" not in text
+    else:
+        assert "(Buy Shipping) et le colis a été expédié à temps" not in text
+        assert ("Attention : l'expédition a eu lieu après la date limite ; la protection Buy "
+                "Shipping ne s'applique pas.") in text
+    svc.store.close()
+
+
+def test_no_list_without_orders_and_one_per_slot(tmp_path: Path, smtp_sink: SmtpSink,
+                                                  link_standin: ActionLinkStandIn) -> None:
+    clock = FixedClock(_paris(0, 8, 5))
+    svc = make_service(tmp_path, smtp_sink, link_standin, clock, digest={"enabled": False})
+    svc.tick()
+    assert smtp_sink.messages == []  # nothing to ship: no mail
+    # An order arriving after the morning slot waits for the 15:00 reminder.
+    assert svc.ingest(order_mail(CLAIM_ORDER, ship_day=SHIP_DAY, sent=_paris(0, 9))) == "order"
+    clock.set(_paris(0, 9, 30))
+    svc.tick()
+    assert smtp_sink.messages == []
+    assert svc.next_wakeup() == _paris(0, 15)
+    clock.set(_paris(0, 16))  # started late: only the latest slot is sent
+    svc.tick()
+    svc.tick()
+    mails = smtp_sink.wait_for(1, WAIT)
+    assert len(mails) == 1 and "Rappel expédition" in str(mails[0].message["Subject"])
+    svc.store.close()
