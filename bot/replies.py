@@ -152,7 +152,8 @@ class ReplyFlow(Runtime):
             results.append({"command": name, "ok": True, "text": "status",
                             "cases": self.open_cases_summary(now)})
             return None
-        if name in ("shipped", "out_of_stock"):  # by order number, from any sellerbot mail
+        if name in ("shipped", "out_of_stock") or (  # by order number, from any sellerbot mail
+                name == "confirm" and self.is_out_of_stock_code(command)):  # type: ignore[attr-defined]
             return self._shipping_command(command, now, results, source)  # type: ignore[attr-defined]
         if case is None:
             results.append({"command": name, "ok": False, "text": "no_case"})

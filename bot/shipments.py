@@ -9,19 +9,27 @@ second tick sends nothing twice, and a daemon started late sends only the latest
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.shipping import (confirm_shipment_url, is_shipped, parse_shipment_text,
-                               ship_by_of, signature_needed, to_ship)
+from bot.answers import MARKETPLACE_LANG
+from bot.core.guardrails import check_buyer_message
+from bot.core.shipping import (cancel_order_url, confirm_shipment_url, is_shipped,
+                               parse_shipment_text, seller_central_host, ship_by_of,
+                               signature_needed, to_ship)
 from bot.core.tracking import normalise
 from bot.domain import Command
+from bot.edges.render import header_safe, wire
 from bot.edges.store import iso
-from bot.runtime import Runtime
+from bot.runtime import Runtime, mask
 
 log = logging.getLogger("sellerbot")
 
@@ -110,6 +118,10 @@ class ShipmentFlow(Runtime):
     def _shipping_command(self, command: Command, now: datetime,
                           results: list[dict[str, Any]], source: str) -> None:
         """Record a shipment whose tracking number is valid; refuse it, saying why, if not."""
+        if command.name == "out_of_stock":
+            return self._out_of_stock(command.args[0], now, results, source)
+        if command.name == "confirm":
+            return self._confirm_out_of_stock(command, now, results, source)
         if command.name != "shipped":
             results.append({"command": command.name, "ok": False, "text": "not_available"})
             return None
@@ -151,5 +163,113 @@ class ShipmentFlow(Runtime):
             entry["late"] = True
         entry["ship_by"] = ship_by
         entry.update(ok=True, text="ship_recorded")
+        results.append(entry)
+        return None
+
+    # ------------------------------------------------------------------ RUPTURE
+    def _oos_order(self, code: str) -> dict[str, Any] | None:
+        """The order whose out-of-stock draft waits for this confirmation code."""
+        row = self.store.db.execute(
+            "select order_id from orders where json_extract(data, '$.pending_oos.code') = ?",
+            [code.upper()]).fetchone()
+        return self.store.order(row[0]) if row else None
+
+    def is_out_of_stock_code(self, command: Command) -> bool:
+        return bool(command.args) and self._oos_order(command.args[0]) is not None
+
+    def _oos_relay(self, order_id: str, data: dict[str, Any]) -> str | None:
+        """The buyer's relay alias: from the order report, else a buyer message on the order."""
+        if data.get("buyer_email"):
+            return str(data["buyer_email"])
+        for case in self.store.cases_where("kind = 'message' and order_id = ? and "
+                                           "buyer_alias is not null", [order_id],
+                                           order_by="id desc", limit=1):
+            return str(case["buyer_alias"])
+        return None
+
+    def _oos_render(self, order_id: str, order: dict[str, Any] | None
+                    ) -> tuple[str, str, str]:
+        """(language, subject, text) of the buyer mail, in the marketplace's language."""
+        data = (order or {}).get("data") or {}
+        marketplace = (order or {}).get("marketplace")
+        lang = MARKETPLACE_LANG.get(marketplace or "", self.settings.seller.language)
+        ctx = {"order_id": order_id, "buyer_name": data.get("buyer_name"),
+               "seller_name": self.settings.seller.name, "text": "", "rma": None,
+               "return_address": None, "refund_amount": None,
+               "items": data.get("items") or [], "ref": None, "lang": lang,
+               "bot_name": self.settings.bot.name}
+        subject, text, _html = self.renderer.render_parts("buyer_out_of_stock", lang, ctx)
+        return lang, subject, text
+
+    def _out_of_stock(self, order_id: str, now: datetime, results: list[dict[str, Any]],
+                      source: str) -> None:
+        """Draft the buyer's cancellation mail; it leaves only after CONFIRMER <code>."""
+        order = self.store.order(order_id)
+        marketplace = order["marketplace"] if order else None
+        lang, subject, text = self._oos_render(order_id, order)
+        entry: dict[str, Any] = {"command": "out_of_stock", "order_id": order_id,
+                                 "known": order is not None, "lang": lang,
+                                 "message": text, "cancel_url": cancel_order_url(
+                                     order_id, marketplace)}
+        violations = check_buyer_message(f"{subject}\n{text}",
+                                         allowed_hosts=tuple(self.settings.buyer.allowed_hosts))
+        if violations:  # a seller's own template may break Amazon's rules
+            entry.update(ok=False, text="guardrail",
+                         violations=[v.message(self.settings.seller.language)
+                                     for v in violations])
+            results.append(entry)
+            return None
+        code = hashlib.sha256(f"oos|{order_id}|{source}".encode()
+                              + self.secret).hexdigest()[:6].upper()
+        self.store.upsert_order(order_id, marketplace, {"pending_oos": {
+            "code": code, "asked_at": iso(now), "source": source}}, now)
+        relay = self._oos_relay(order_id, (order or {}).get("data") or {})
+        entry.update(ok=True, text="oos_draft", code=code,
+                     relay=bool(relay and self.settings.buyer.sender))
+        results.append(entry)
+        return None
+
+    def _confirm_out_of_stock(self, command: Command, now: datetime,
+                              results: list[dict[str, Any]], source: str) -> None:
+        order = self._oos_order(command.args[0]) if command.args else None
+        if order is None:
+            results.append({"command": "confirm", "ok": False, "text": "bad_code"})
+            return None
+        order_id, marketplace = order["order_id"], order["marketplace"]
+        data = {k: v for k, v in order["data"].items() if k != "pending_oos"}
+        lang, subject, text = self._oos_render(order_id, order)
+        alias = self._oos_relay(order_id, data)
+        entry: dict[str, Any] = {"command": "out_of_stock", "order_id": order_id,
+                                 "known": True, "lang": lang, "message": text,
+                                 "cancel_url": cancel_order_url(order_id, marketplace)}
+        s = self.settings
+        if alias is None or not s.buyer.sender:
+            entry.update(ok=True, text="oos_paste", why="no_sender" if alias else "no_relay",
+                         url=f"https://{seller_central_host(marketplace)}/messaging/contact?"
+                             f"orderID={order_id}")
+        else:
+            msg = EmailMessage()
+            local, domain = s.buyer.sender.split("@", 1)
+            msg["From"] = Address(header_safe(s.buyer.sender_name or s.seller.name, 80), local,
+                                  domain)
+            msg["To"] = alias
+            msg["Subject"] = header_safe(subject, 200)
+            msg["Date"] = format_datetime(now)
+            message_id = make_msgid(domain=domain)
+            msg["Message-ID"] = message_id
+            msg.set_content(text)
+            msg["Content-Language"] = lang  # after set_content, which drops Content-* headers
+            self.store.enqueue(kind="email", effect_key=f"buyer-oos:{order_id}:{source}",
+                               now=now, message_id=message_id,
+                               payload={"from": s.buyer.sender, "to": [alias], "raw": wire(msg),
+                                        "template": "buyer_out_of_stock"})
+            data["oos_mail_queued_at"] = iso(now)
+            entry.update(ok=True, text="oos_sent", to=mask(alias))
+        # upsert_order merges: clear the pending draft explicitly
+        self.store.db.execute("update orders set data = json_remove(data, '$.pending_oos') "
+                              "where order_id = ?", [order_id])
+        self.store.upsert_order(order_id, marketplace, {
+            "oos_confirmed_at": iso(now), "oos_mail_queued_at": data.get("oos_mail_queued_at")},
+            now)
         results.append(entry)
         return None

@@ -4,6 +4,7 @@ whether it shipped on time; ship lists are sent once per slot and not at all whe
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -11,8 +12,9 @@ import pytest
 from timeshift import PARIS, at, shift_mail
 
 from bot.clock import FixedClock
+from bot.orders_import import import_orders
 from bot.sandbox import ActionLinkStandIn, SmtpSink
-from tests.test_abuse import CORPUS, WAIT, make_service, parsed, seller_reply
+from tests.test_abuse import CORPUS, SELLER, WAIT, make_service, parsed, seller_reply
 from tests.test_shipping_e2e import order_mail
 
 CLAIM_ORDER = "405-9051873-3386621"  # the order of corpus 09 (claim information request)
@@ -82,4 +84,59 @@ def test_no_list_without_orders_and_one_per_slot(tmp_path: Path, smtp_sink: Smtp
     svc.tick()
     mails = smtp_sink.wait_for(1, WAIT)
     assert len(mails) == 1 and "Rappel expédition" in str(mails[0].message["Subject"])
+    svc.store.close()
+
+
+def test_out_of_stock_mail_goes_to_the_buyer_after_confirmation(
+        tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn) -> None:
+    """RUPTURE on an imported amazon.de order: the German cancellation mail is drafted, sent
+    through the relay only after CONFIRMER <code>, and both answers link to the cancellation."""
+    order, relay = "302-1111111-2222222", "q8w7e6r5t4@marketplace.amazon.de"
+    clock = FixedClock(_paris(0, 7))
+    svc = make_service(tmp_path, smtp_sink, link_standin, clock, digest={"enabled": False},
+                       buyer={"sender": "ventes@lumen-et-cie.fr"})
+    report = tmp_path / "orders.txt"
+    ship_by = _paris(0, 23, 59).isoformat()
+    report.write_text(
+        "amazon-order-id\tpurchase-date\tsales-channel\tproduct-name\tsku\tquantity\tcurrency"
+        "\titem-price\tbuyer-email\tlatest-ship-date\n"
+        f"{order}\t{_paris(-1, 18).isoformat()}\tAmazon.de\tKlemmleuchte USB\tLMN-CLIP\t1\tEUR"
+        f"\t19.90\t{relay}\t{ship_by}\n", encoding="utf-8")
+    assert import_orders(svc.store, report, clock.now()).loaded == 1
+    clock.set(_paris(0, 8))
+    svc.tick()
+    ship_list = parsed(smtp_sink.wait_for(1, WAIT)[0])
+    assert order in str(ship_list["Subject"])
+
+    clock.advance(minutes=10)
+    assert svc.ingest(seller_reply(ship_list, f"RUPTURE {order}", clock.now())) == "commands"
+    svc.tick()
+    answer = parsed(smtp_sink.wait_for(2, WAIT)[1]).get_body(("plain",)).get_content()
+    assert f"RUPTURE {order} : voici le message" in answer and "(dans sa langue : de)" in answer
+    assert "Klemmleuchte USB" in answer  # the German template, with the order's item
+    cancel = f"https://sellercentral.amazon.de/orders-v3/order/{order}/cancel-order"
+    assert cancel in answer
+    assert not any(relay in m.rcpt_tos for m in smtp_sink.messages)  # not before confirmation
+    code = re.search(r"CONFIRMER ([0-9A-F]{6})", answer)
+    assert code, answer
+
+    clock.advance(minutes=5)
+    assert svc.ingest(seller_reply(ship_list, f"CONFIRMER {code.group(1)}",
+                                   clock.now())) == "commands"
+    svc.tick()
+    mails = smtp_sink.wait_for(4, WAIT)
+    to_buyer = parsed(next(m for m in mails if relay in m.rcpt_tos))
+    assert to_buyer["From"].addresses[0].addr_spec == "ventes@lumen-et-cie.fr"
+    assert order in str(to_buyer["Subject"]) and to_buyer["Content-Language"] == "de"
+    assert "Klemmleuchte USB" in to_buyer.get_body(("plain",)).get_content()
+    to_seller = [m for m in mails if m.rcpt_tos == (SELLER,)]
+    confirmed = parsed(to_seller[-1]).get_body(("plain",)).get_content()
+    assert f"RUPTURE {order} : message envoyé à l'acheteur" in confirmed and cancel in confirmed
+    # the code is spent: a second CONFIRMER sends nothing more
+    clock.advance(minutes=5)
+    assert svc.ingest(seller_reply(ship_list, f"CONFIRMER {code.group(1)}",
+                                   clock.now())) == "commands"
+    svc.tick()
+    smtp_sink.wait_for(5, WAIT)
+    assert sum(relay in m.rcpt_tos for m in smtp_sink.messages) == 1
     svc.store.close()

@@ -116,6 +116,17 @@ def _shipped_results() -> list[dict[str, Any]]:
             for why, carrier in (("empty", None), ("unknown_carrier", None),
                                  ("bad_format", None), ("bad_format", "GLS"),
                                  ("bad_check_digit", "UPS"), ("ambiguous", None))]
+    oos = {"command": "out_of_stock", "order_id": "405-1234567-7654321", "known": True,
+           "lang": "de", "message": "Guten Tag,\n" + XSS, "ok": True,
+           "cancel_url": "https://sellercentral.amazon.fr/orders-v3/order/405-1234567-7654321/"
+                         "cancel-order"}
+    out += [{**oos, "text": "oos_draft", "code": "A1B2C3", "relay": True},
+            {**oos, "text": "oos_draft", "code": "A1B2C3", "relay": False},
+            {**oos, "text": "oos_sent", "to": "k7…@marketplace.amazon.de"},
+            {**oos, "text": "oos_paste", "why": "no_relay",
+             "url": "https://sellercentral.amazon.fr/messaging/contact?orderID=405-1"},
+            {**oos, "text": "oos_paste", "why": "no_sender", "url": "https://x.example/c"},
+            {**oos, "ok": False, "text": "guardrail", "violations": ["lien externe", XSS]}]
     return out
 
 
