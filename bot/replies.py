@@ -159,6 +159,8 @@ class ReplyFlow(Runtime):
             results.append({"command": name, "ok": False, "text": "no_case"})
             return None
         state = CaseState(case["state"])
+        if name == "return":  # Amazon's advice: returns go through a return request
+            return self._to_buyer(case, "buyer_return_request", {}, now, results, name, source)
         if name == "authorize":
             if state != CaseState.RETURN_REQUESTED:
                 results.append({"command": name, "ok": False, "text": "not_pending",

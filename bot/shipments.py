@@ -22,11 +22,12 @@ from zoneinfo import ZoneInfo
 
 from bot.answers import MARKETPLACE_LANG
 from bot.core.guardrails import check_buyer_message
+from bot.core.intent import claim_risks
 from bot.core.shipping import (cancel_order_url, confirm_shipment_url, is_shipped,
                                parse_shipment_text, seller_central_host, ship_by_of,
                                signature_needed, to_ship)
 from bot.core.tracking import normalise
-from bot.domain import Command
+from bot.domain import Command, Kind, Notice
 from bot.edges.render import header_safe, wire
 from bot.edges.store import iso
 from bot.runtime import Runtime, mask
@@ -165,6 +166,20 @@ class ShipmentFlow(Runtime):
         entry.update(ok=True, text="ship_recorded")
         results.append(entry)
         return None
+
+    # ------------------------------------------------------------------ buyer messages
+    def claim_risk_facts(self, notice: Notice) -> dict[str, Any]:
+        """A buyer message asking for a refund, a return or saying the parcel did not arrive:
+        the risks, and the tracking sellerbot recorded for the order (to check first)."""
+        if notice.kind != Kind.BUYER_MESSAGE:
+            return {}
+        risks = claim_risks(notice.message_text)
+        if not risks:
+            return {}
+        order = self.store.order(notice.order_id) if notice.order_id else None
+        data = (order or {}).get("data") or {}
+        return {"claim_risks": risks, "order_tracking": data.get("tracking"),
+                "order_carrier": data.get("carrier")}
 
     # ------------------------------------------------------------------ RUPTURE
     def _oos_order(self, code: str) -> dict[str, Any] | None:

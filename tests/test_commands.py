@@ -285,7 +285,7 @@ def test_other_commands_still_parsed_after_an_error():
 def test_registry():
     assert list(COMMANDS) == ["authorize", "close", "refund", "keep", "received", "reply",
                               "claim_answer", "done", "snooze", "status", "help", "ignore",
-                              "confirm", "shipped", "out_of_stock"]
+                              "confirm", "shipped", "out_of_stock", "return"]
     assert {n for n, s in COMMANDS.items() if s.moves_money} == {"refund", "keep"}
     assert {n for n, s in COMMANDS.items() if s.takes_text} == {"reply", "claim_answer", "close"}
     for spec in COMMANDS.values():

@@ -14,7 +14,8 @@ from timeshift import PARIS, at, shift_mail
 from bot.clock import FixedClock
 from bot.orders_import import import_orders
 from bot.sandbox import ActionLinkStandIn, SmtpSink
-from tests.test_abuse import CORPUS, SELLER, WAIT, make_service, parsed, seller_reply
+from bot.edges.render import long_date
+from tests.test_abuse import CORPUS, SELLER, WAIT, make_service, parsed, rewrite, seller_reply
 from tests.test_shipping_e2e import order_mail
 
 CLAIM_ORDER = "405-9051873-3386621"  # the order of corpus 09 (claim information request)
@@ -139,4 +140,63 @@ def test_out_of_stock_mail_goes_to_the_buyer_after_confirmation(
     svc.tick()
     smtp_sink.wait_for(5, WAIT)
     assert sum(relay in m.rcpt_tos for m in smtp_sink.messages) == 1
+    svc.store.close()
+
+
+RELAY_13 = "k7f3m2xq9wd1bvz@marketplace.amazon.fr"  # corpus 13's buyer
+
+
+def paris_long(dt: datetime) -> str:
+    """The long date the notice writes (Paris time): a formatting helper, not the logic."""
+    return long_date(dt, "fr", "Europe/Paris")
+
+
+def _buyer_message(text: str) -> bytes:
+    """Corpus 13 (a French buyer message) with other words from the buyer."""
+    original = ("J'ai reçu les lanternes mardi mais l'une des deux ne se recharge pas,\n"
+                "même après deux jours en plein soleil. Est-ce que vous pouvez m'en envoyer\n"
+                "une autre ou dois-je faire un retour ? Je préférerais un échange.")
+
+    def body(part: str, subtype: str) -> str:
+        flat = " ".join(part.split())
+        old = " ".join(original.split())
+        assert old in flat or subtype == "html", subtype
+        return flat.replace(old, text) if old in flat else part.replace("dois-je faire un "
+                                                                        "retour", text)
+    return rewrite(shift_mail((CORPUS / "13_fr_buyer_message.eml").read_bytes()), body)
+
+
+def test_refund_asking_buyer_message_gets_the_advice_and_return_sends_the_template(
+        tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn) -> None:
+    clock = FixedClock(at(2026, 11, 22, 7, 42))
+    svc = make_service(tmp_path, smtp_sink, link_standin, clock, digest={"enabled": False},
+                       buyer={"sender": "ventes@lumen-et-cie.fr"})
+    raw = _buyer_message("Le colis n'est jamais arrivé. Je veux être remboursée, ou je "
+                         "vous retourne tout.")
+    assert svc.ingest(raw) == "case"
+    svc.tick()
+    notice = parsed(smtp_sink.wait_for(1, WAIT)[0])
+    text = notice.get_body(("plain",)).get_content()
+    case = svc.store.cases_where("kind = 'message'", [])[0]
+    assert case["data"]["claim_risks"] == ["not_received", "refund", "return"]
+    deadline = datetime.fromisoformat(case["deadline"])
+    assert "Risque de réclamation A à Z : l'acheteur dit ne pas avoir reçu sa commande ; " \
+           "l'acheteur demande un remboursement ; l'acheteur veut retourner l'article." in text
+    assert f"dans les 24 heures (avant le {paris_long(deadline)})" in text
+    assert "REMBOURSER" in text and "répondez RETOUR" in text
+    assert "aucun numéro de suivi enregistré pour cette commande" in text
+    html = next(p.get_content() for p in notice.walk() if p.get_content_type() == "text/html")
+    assert "Risque de réclamation A à Z" in html
+
+    clock.advance(minutes=3)
+    assert svc.ingest(seller_reply(notice, "RETOUR", clock.now())) == "commands"
+    svc.tick()
+    mails = smtp_sink.wait_for(3, WAIT)
+    to_buyer = parsed(next(m for m in mails if RELAY_13 in m.rcpt_tos))
+    body = to_buyer.get_body(("plain",)).get_content()
+    assert "faire une demande de retour depuis votre compte Amazon" in body
+    assert "405-1178254-6630917" in str(to_buyer["Subject"])
+    answer = parsed(next(m for m in mails if m.rcpt_tos == (SELLER,) and
+                         "Re:" in str(m.message["Subject"]))).get_body(("plain",)).get_content()
+    assert "RETOUR : message envoyé à l'acheteur" in answer
     svc.store.close()

@@ -167,6 +167,11 @@ _SPECS = (
         "RUPTURE <commande>", "OUT OF STOCK <order>",
         "préparer le message d'annulation pour l'acheteur (article en rupture)",
         "draft the cancellation message to the buyer (item out of stock)"),
+    CommandSpec(
+        "return", ("RETOUR",), ("RETURN",),
+        "RETOUR [n°…]", "RETURN [no.…]",
+        "demander à l'acheteur de faire une demande de retour sur Amazon (message type)",
+        "ask the buyer to file a return request on Amazon (template message)"),
 )
 
 #: Canonical name -> spec, in help order.
