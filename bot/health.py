@@ -44,3 +44,12 @@ def health_lines(report: dict[str, Any]) -> list[str]:
             if fig["warning"] and fig["names"]:
                 out.append(f"    because of: {', '.join(fig['names'])}")
     return out
+
+
+def digest_health(store: Store, now: datetime, tz: str) -> dict[str, Any] | None:
+    """The digest's section: only when sellerbot has counted something (a returns-only
+    seller with no order data gets no empty section)."""
+    report = store_health(store, now, tz)
+    counted = any(f["of"] for w in report["windows"] for f in w["figures"]) or any(
+        w["claims_open"] or w["claims_lost"] for w in report["windows"])
+    return report if counted else None

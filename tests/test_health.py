@@ -164,3 +164,40 @@ security = "none"
     assert "because of: 405-0000004-0000004, 405-0000006-0000006" in result.output
     as_json = CliRunner().invoke(main, ["health", "--config", str(config), "--json"])
     assert json.loads(as_json.output)["windows"][1]["orders"] == 7
+
+
+def test_digest_warns_naming_the_orders(tmp_path: Path, smtp_sink, link_standin) -> None:  # type: ignore[no-untyped-def]
+    from bot.clock import FixedClock
+    from tests.test_abuse import WAIT, make_service, parsed
+
+    svc = make_service(tmp_path, smtp_sink, link_standin, FixedClock(NOW),
+                       digest={"enabled": True, "time": "08:00"})
+    with svc.store.transaction():
+        seed(svc.store)
+    assert svc.send_digest()
+    svc.execute_outbox()
+    digest = parsed(smtp_sink.wait_for(1, WAIT)[0])
+    text = digest.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    section = text[text.index("SANTÉ DU COMPTE"):]
+    week, month = section.split("30 derniers jours :")
+    assert "taux d'expédition tardive : 66,7 % (objectif < 4 %) – OBJECTIF NON TENU" in week
+    assert "à cause de : 405-0000002-0000002, 405-0000003-0000003" in week
+    assert "taux de suivi valide : 100,0 % (objectif > 95 %)\n" in week
+    assert "messages d'acheteurs répondus sous 24 h : 33,3 %" in week
+    assert "réclamations perdues / commandes : 25,0 %" in week
+    assert "taux de suivi valide : 60,0 % (objectif > 95 %) – OBJECTIF NON TENU" in month
+    assert "Réclamations A à Z : 1 en cours, 2 perdue(s)" in month
+    svc.store.close()
+
+
+def test_no_health_section_without_data(tmp_path: Path, smtp_sink, link_standin) -> None:  # type: ignore[no-untyped-def]
+    from bot.clock import FixedClock
+    from tests.test_abuse import WAIT, make_service, parsed
+
+    svc = make_service(tmp_path, smtp_sink, link_standin, FixedClock(NOW),
+                       digest={"enabled": True, "time": "08:00"})
+    assert svc.send_digest()
+    svc.execute_outbox()
+    text = parsed(smtp_sink.wait_for(1, WAIT)[0]).get_body(("plain",)).get_content()
+    assert "SANTÉ DU COMPTE" not in text
+    svc.store.close()

@@ -196,6 +196,24 @@ def _digests() -> list[dict[str, Any]]:
     ]
 
 
+def _health() -> dict[str, Any]:
+    """`health` as bot.health.digest_health gives it (a figure with no data, a crossed one
+    naming 12 orders, one near its target)."""
+    def fig(metric: str, value: float | None, kind: str, target: float, warning: str | None,
+            names: list[str]) -> dict[str, Any]:
+        return {"metric": metric, "value": value, "target": target, "target_kind": kind,
+                "count": len(names), "of": 20 if value is not None else 0,
+                "warning": warning, "names": names}
+    figures = [fig("late_shipment", 0.25, "max", 0.04, "crossed",
+                   [XSS] + [f"405-000000{n}-000000{n}" for n in range(11)]),
+               fig("valid_tracking", 0.96, "min", 0.95, "near", ["405-1"]),
+               fig("response_24h", None, "min", 0.9, None, []),
+               fig("order_defect", 0.0, "max", 0.01, None, [])]
+    window = {"days": 7, "orders": 20, "claims_open": ["405-1"], "claims_lost": [],
+              "figures": figures}
+    return {"windows": [window, {**window, "days": 30}], "warnings": []}
+
+
 def _context(lang: str, case: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "seller_name": "Boutique <Durand> & Fils", "bot_name": "SellerBot", "tag": "SB",
@@ -213,7 +231,8 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
     """Every context the service can build for template `name` (see BotService)."""
     cases = _cases()
     if name == "digest":
-        return [_context(lang, None, digest=d) for d in _digests()]
+        return [_context(lang, None, digest=d) for d in _digests()] + [
+            _context(lang, None, digest=_digests()[1], health=_health())]
     if name == "ship_list":
         return [_context(lang, None, ship=ship) for ship in _ship_lists()]
     if name == "intake_down":
