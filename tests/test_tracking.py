@@ -161,7 +161,7 @@ def test_to_ship_lists_due_and_late_unshipped_orders() -> None:
         {"order_id": "405-0000006-0000006", "marketplace": "amazon.fr",
          "data": {"ordered_at": "2026-11-20T14:00:00+00:00", "fulfillment_channel": "Amazon"}},
         {"order_id": "405-0000007-0000007", "marketplace": "amazon.fr",
-         "data": {"ship_by": "2026-10-01T21:59:59+00:00"}},  # over 30 days: cancelled by Amazon
+         "data": {"ship_by": "2026-11-20T22:59:59+00:00"}},  # late over 3 days: not listed
     ]
     due, late = to_ship(rows, now, "Europe/Paris", 2)
     assert [e["order_id"] for e in due] == ["405-0000001-0000001", "405-0000005-0000005"]

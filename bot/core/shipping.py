@@ -23,8 +23,11 @@ __all__ = ["ShipmentLine", "parse_shipment_text", "default_ship_by", "ship_by_of
            "is_shipped", "to_ship", "signature_needed", "shipped_on_time",
            "seller_central_host", "confirm_shipment_url", "cancel_order_url"]
 
-#: Orders older than this are cancelled by Amazon if never confirmed: not listed any more.
-AUTO_CANCEL = timedelta(days=30)
+#: Late orders are listed this long after their ship-by date, no longer: sellerbot learns of
+#: most shipments only from EXPÉDIÉ or an import, so after a first sync of a mailbox's history
+#: older unconfirmed orders are far more likely shipped than forgotten (Amazon cancels an order
+#: never confirmed within 30 days anyway).
+LATE_LISTED = timedelta(days=3)
 
 _SIGNATURE_WORDS = {"SIGNATURE", "SIG", "SIGNE", "SIGNEE", "AR", "UNTERSCHRIFT", "FIRMA"}
 _BUY_SHIPPING_WORDS = {"BUYSHIPPING", "BUY-SHIPPING", "BS", "ACHATEXPEDITION", "AMAZONLABEL"}
@@ -151,7 +154,7 @@ def to_ship(orders: list[dict[str, Any]], now: datetime, tz: str, handling_days:
                 "amazon", "afn"):
             continue
         ship_by = ship_by_of(data, handling_days, tz)
-        if ship_by is None or ship_by > end_of_day or now - ship_by > AUTO_CANCEL:
+        if ship_by is None or ship_by > end_of_day or now - ship_by > LATE_LISTED:
             continue
         entry = {"order_id": row["order_id"], "marketplace": row.get("marketplace"),
                  "ship_by": ship_by, "items": data.get("items") or [],
