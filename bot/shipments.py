@@ -28,7 +28,7 @@ from bot.core.shipping import (cancel_order_url, confirm_shipment_url, is_shippe
                                signature_needed, to_ship)
 from bot.core.tracking import normalise
 from bot.domain import Command, Kind, Notice
-from bot.edges.render import header_safe, wire
+from bot.edges.render import header_safe, long_date, wire
 from bot.edges.store import iso
 from bot.runtime import Runtime, mask
 
@@ -162,7 +162,9 @@ class ShipmentFlow(Runtime):
             entry["missing"].append("signature")
         if ship_by is not None and now > ship_by and not is_shipped(data):
             entry["late"] = True
-        entry["ship_by"] = ship_by
+        # as text: results may wait in an outbox row (JSON) for a link of the same reply
+        entry["ship_by"] = long_date(ship_by, self.settings.seller.language, tz) \
+            if ship_by else None
         entry.update(ok=True, text="ship_recorded")
         results.append(entry)
         return None

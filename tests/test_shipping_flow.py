@@ -200,3 +200,37 @@ def test_refund_asking_buyer_message_gets_the_advice_and_return_sends_the_templa
                          "Re:" in str(m.message["Subject"]))).get_body(("plain",)).get_content()
     assert "RETOUR : message envoyé à l'acheteur" in answer
     svc.store.close()
+
+
+def test_shipped_and_authorize_in_one_reply_are_answered_together(
+        tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn) -> None:
+    """A reply that also asks for a link waits in the outbox (JSON) for the link's outcome:
+    the shipment's result must survive that trip."""
+    order = "405-2290417-6638150"  # corpus 02's return request
+    clock = FixedClock(at(2026, 11, 22, 7, 42))
+    svc = make_service(tmp_path, smtp_sink, link_standin, clock, digest={"enabled": False},
+                       shipping={"enabled": False})
+    late_day = (clock.now() - timedelta(days=2)).astimezone(PARIS).date()
+    assert svc.ingest(order_mail(order, ship_day=late_day,
+                                 sent=clock.now() - timedelta(days=3))) == "order"
+    assert svc.ingest(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+                      ) == "case"
+    svc.tick()
+    notice = parsed(smtp_sink.wait_for(1, WAIT)[0])
+    clock.advance(minutes=2)
+    assert svc.ingest(seller_reply(notice, f"AUTORISER\nEXPÉDIÉ {order} UPS "
+                                           "1Z999AA10123456784", clock.now())) == "commands"
+    svc.tick()
+    link_standin.wait_for_hits(1, WAIT)
+    svc.tick()
+    answer = parsed(smtp_sink.wait_for(2, WAIT)[1]).get_body(("plain",)).get_content()
+    assert "AUTORISER : fait" in answer
+    assert f"EXPÉDIÉ {order} : enregistré (UPS 1Z999AA10123456784, clé de contrôle vérifiée)" \
+        in answer
+    assert f"expédition après la date limite ({long_date(end_of(late_day), 'fr', 'Europe/Paris')})" \
+        in answer
+    svc.store.close()
+
+
+def end_of(day: object) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), PARIS)  # type: ignore[arg-type]

@@ -115,7 +115,8 @@ def _shipped_results() -> list[dict[str, Any]]:
                    "confirm-shipment", "tracking": "1Z999AA10123456784", "carrier": "UPS",
             "carrier_given": XSS, "check_kind": "ups", "candidates": ["GLS", "DPD"],
             "signature": False, "buy_shipping": True, "missing": ["signature"], "late": True,
-            "already": True, "signature_needed": True, "ship_by": DEADLINE}
+            "already": True, "signature_needed": True,
+            "ship_by": "lundi 23 novembre 2026 à 10:14"}
     out = [{**base, "ok": True, "text": "ship_recorded"},
            {**base, "ok": True, "text": "ship_recorded", "known": False, "missing": [],
             "late": False, "already": False, "buy_shipping": False, "check_kind": "format"}]
