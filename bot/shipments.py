@@ -12,20 +12,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import datetime, time, timedelta
+from decimal import Decimal
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.answers import MARKETPLACE_LANG
 from bot.core.guardrails import check_buyer_message
 from bot.core.intent import claim_risks
-from bot.core.shipping import (cancel_order_url, confirm_shipment_url, is_shipped,
-                               parse_shipment_text, seller_central_host, ship_by_of,
-                               signature_needed, to_ship)
+from bot.core.shipping import (
+    cancel_order_url,
+    confirm_shipment_url,
+    is_shipped,
+    parse_shipment_text,
+    seller_central_host,
+    ship_by_of,
+    signature_needed,
+    to_ship,
+)
 from bot.core.tracking import normalise
 from bot.domain import Command, Kind, Notice
 from bot.edges.render import header_safe, long_date, wire
@@ -235,7 +242,7 @@ class ShipmentFlow(Runtime):
                          violations=[v.message(self.settings.seller.language)
                                      for v in violations])
             results.append(entry)
-            return None
+            return
         code = hashlib.sha256(f"oos|{order_id}|{source}".encode()
                               + self.secret).hexdigest()[:6].upper()
         self.store.upsert_order(order_id, marketplace, {"pending_oos": {
@@ -244,14 +251,14 @@ class ShipmentFlow(Runtime):
         entry.update(ok=True, text="oos_draft", code=code,
                      relay=bool(relay and self.settings.buyer.sender))
         results.append(entry)
-        return None
+        return
 
     def _confirm_out_of_stock(self, command: Command, now: datetime,
                               results: list[dict[str, Any]], source: str) -> None:
         order = self._oos_order(command.args[0]) if command.args else None
         if order is None:
             results.append({"command": "confirm", "ok": False, "text": "bad_code"})
-            return None
+            return
         order_id, marketplace = order["order_id"], order["marketplace"]
         data = {k: v for k, v in order["data"].items() if k != "pending_oos"}
         lang, subject, text = self._oos_render(order_id, order)
@@ -289,4 +296,4 @@ class ShipmentFlow(Runtime):
             "oos_confirmed_at": iso(now), "oos_mail_queued_at": data.get("oos_mail_queued_at")},
             now)
         results.append(entry)
-        return None
+        return

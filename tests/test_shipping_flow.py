@@ -12,10 +12,18 @@ import pytest
 from timeshift import PARIS, at, shift_mail
 
 from bot.clock import FixedClock
+from bot.edges.render import long_date
 from bot.orders_import import import_orders
 from bot.sandbox import ActionLinkStandIn, SmtpSink
-from bot.edges.render import long_date
-from tests.test_abuse import CORPUS, SELLER, WAIT, make_service, parsed, rewrite, seller_reply
+from tests.test_abuse import (
+    CORPUS,
+    SELLER,
+    WAIT,
+    make_service,
+    parsed,
+    rewrite,
+    seller_reply,
+)
 from tests.test_shipping_e2e import order_mail
 
 CLAIM_ORDER = "405-9051873-3386621"  # the order of corpus 09 (claim information request)

@@ -7,14 +7,20 @@ invalid ones differ by one digit.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.shipping import (confirm_shipment_url, default_ship_by, parse_shipment_text,
-                               shipped_on_time, signature_needed, to_ship)
+from bot.core.shipping import (
+    confirm_shipment_url,
+    default_ship_by,
+    parse_shipment_text,
+    shipped_on_time,
+    signature_needed,
+    to_ship,
+)
 from bot.core.tracking import check_tracking
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -140,13 +146,13 @@ def test_shipment_line_words_in_any_order() -> None:
 # ------------------------------------------------------------------ ship-by and lists
 def test_default_ship_by_counts_business_days() -> None:
     # Friday 20 Nov 2026 15:00 Paris + 2 business days = Tuesday 24, end of day
-    friday = datetime(2026, 11, 20, 14, 0, tzinfo=timezone.utc)
+    friday = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
     assert default_ship_by(friday, 2, "Europe/Paris") == \
         datetime(2026, 11, 24, 23, 59, 59, tzinfo=PARIS)
 
 
 def test_to_ship_lists_due_and_late_unshipped_orders() -> None:
-    now = datetime(2026, 11, 24, 7, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
     rows = [
         {"order_id": "405-0000001-0000001", "marketplace": "amazon.fr",
          "data": {"ship_by": "2026-11-24T22:59:59+00:00"}},  # today
@@ -169,7 +175,7 @@ def test_to_ship_lists_due_and_late_unshipped_orders() -> None:
 
 
 def test_signature_threshold_per_marketplace_and_currency() -> None:
-    thresholds = {"amazon.fr": (Decimal("150"), "EUR"), "default": (Decimal("100"), "GBP")}
+    thresholds = {"amazon.fr": (Decimal(150), "EUR"), "default": (Decimal(100), "GBP")}
     order = {"value": {"value": 150.0, "currency": "EUR"}}
     assert signature_needed(order, "amazon.fr", thresholds)
     assert not signature_needed({"value": {"value": 149.99, "currency": "EUR"}}, "amazon.fr",

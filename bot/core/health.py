@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.tracking import check_tracking
 
-__all__ = ["Figure", "TARGETS", "health_report"]
+__all__ = ["TARGETS", "Figure", "health_report"]
 
 #: metric -> (target, "max" | "min", warning margin). Amazon's published targets.
 TARGETS: dict[str, tuple[float, str, float]] = {

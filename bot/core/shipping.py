@@ -19,9 +19,19 @@ from zoneinfo import ZoneInfo
 from bot.core.orders import order_value
 from bot.core.tracking import CARRIERS, TrackingCheck, canonical_carrier, check_tracking
 
-__all__ = ["ShipmentLine", "parse_shipment_text", "default_ship_by", "ship_by_of",
-           "is_shipped", "to_ship", "signature_needed", "shipped_on_time",
-           "seller_central_host", "confirm_shipment_url", "cancel_order_url"]
+__all__ = [
+    "ShipmentLine",
+    "cancel_order_url",
+    "confirm_shipment_url",
+    "default_ship_by",
+    "is_shipped",
+    "parse_shipment_text",
+    "seller_central_host",
+    "ship_by_of",
+    "shipped_on_time",
+    "signature_needed",
+    "to_ship",
+]
 
 #: Late orders are listed this long after their ship-by date, no longer: sellerbot learns of
 #: most shipments only from EXPÉDIÉ or an import, so after a first sync of a mailbox's history

@@ -31,9 +31,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["TrackingCheck", "CARRIERS", "canonical_carrier", "check_tracking",
-           "s10_check_digit", "ups_check_digit", "dhl_express_ok", "sscc_check_digit",
-           "mod37_36_check"]
+__all__ = [
+    "CARRIERS",
+    "TrackingCheck",
+    "canonical_carrier",
+    "check_tracking",
+    "dhl_express_ok",
+    "mod37_36_check",
+    "s10_check_digit",
+    "sscc_check_digit",
+    "ups_check_digit",
+]
 
 
 @dataclass(frozen=True, slots=True)
