@@ -164,3 +164,20 @@ def test_morning_list_shipped_reply_and_reminder(running: Running, dovecot, smtp
     assert "Amazon la comptera en retard" in answer
     assert len(smtp_sink.messages) == 6
     store.close()
+
+
+def test_refund_asking_buyer_message_notice_on_dovecot(running: Running, dovecot, smtp_sink,  # type: ignore[no-untyped-def]
+                                                       clock: FixedClock) -> None:
+    """A buyer message asking to be refunded, APPENDed to the real mailbox: the notice says
+    what Amazon advises and when the 24 h run out (Paris time)."""
+    from tests.test_shipping_flow import _buyer_message
+
+    clock.set(at(2026, 11, 22, 7, 42))  # corpus 13 arrived minutes ago
+    dovecot.append(_buyer_message("Bonjour, la lanterne ne marche pas : je voudrais être "
+                                  "remboursée s'il vous plaît."))
+    notice = _message(smtp_sink.wait_for(1, WAIT)[0])
+    text = _text(notice)
+    assert "405-1178254-6630917" in str(notice["Subject"])
+    assert "Risque de réclamation A à Z : l'acheteur demande un remboursement." in text
+    assert "remboursez sans attendre si la demande est fondée : REMBOURSER" in text
+    assert "dans les 24 heures (avant le " in text and "week-ends compris" in text
