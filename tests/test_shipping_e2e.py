@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -181,3 +182,48 @@ def test_refund_asking_buyer_message_notice_on_dovecot(running: Running, dovecot
     assert "Risque de réclamation A à Z : l'acheteur demande un remboursement." in text
     assert "remboursez sans attendre si la demande est fondée : REMBOURSER" in text
     assert "dans les 24 heures (avant le " in text and "week-ends compris" in text
+
+
+def test_out_of_stock_on_dovecot_reaches_the_buyer_after_confirmation(  # type: ignore[no-untyped-def]
+        tmp_path: Path, dovecot, smtp_sink, link_standin) -> None:
+    """RUPTURE from the morning list: the buyer's relay alias comes from her earlier message on
+    the same order; the cancellation mail leaves only after CONFIRMER <code>."""
+    from tests.test_shipping_flow import RELAY_13
+
+    order = "405-1178254-6630917"  # corpus 13's order
+    day = at(2026, 11, 22, 12, tz=PARIS).date()
+    clock = FixedClock(datetime.combine(day, time(7, 10), PARIS))
+    settings = make_settings(tmp_path / "state.db", dovecot, smtp_sink, link_standin,
+                             buyer={"sender": "ventes@lumen-et-cie.fr"})
+    bot = Running(settings, clock)
+    try:
+        dovecot.append(shift_mail((CORPUS / "13_fr_buyer_message.eml").read_bytes()))
+        smtp_sink.wait_for(1, WAIT)  # the message's notice
+        dovecot.append(order_mail(order, ship_day=day,
+                                  sent=datetime.combine(day, time(6, 0), PARIS)))
+        assert bot.daemon.wait_processed(2, WAIT)
+        bot.settle()
+        clock.set(datetime.combine(day, time(8, 0), PARIS))
+        bot.daemon.wake()
+        ship_list = _message(smtp_sink.wait_for(2, WAIT)[1])
+        assert order in str(ship_list["Subject"])
+
+        clock.advance(minutes=5)
+        dovecot.append(seller_reply(ship_list, f"RUPTURE {order}", clock.now()))
+        draft = _text(_message(smtp_sink.wait_for(3, WAIT)[2]))
+        code = re.search(r"répondez : CONFIRMER ([0-9A-F]{6})", draft)
+        assert code, draft
+        assert f"https://sellercentral.amazon.fr/orders-v3/order/{order}/cancel-order" in draft
+        bot.settle()
+        assert not any(RELAY_13 in m.rcpt_tos for m in smtp_sink.messages)
+
+        clock.advance(minutes=5)
+        dovecot.append(seller_reply(ship_list, f"CONFIRMER {code.group(1)}", clock.now()))
+        mails = smtp_sink.wait_for(5, WAIT)
+        bot.settle()
+        to_buyer = _message(next(m for m in mails if RELAY_13 in m.rcpt_tos))
+        assert str(to_buyer["Subject"]).startswith(f"Commande {order} : annulation")
+        assert "n'est plus disponible" in _text(to_buyer)
+        assert sum(RELAY_13 in m.rcpt_tos for m in smtp_sink.messages) == 1
+    finally:
+        bot.stop()
