@@ -20,7 +20,11 @@ def store_health(store: Store, now: datetime, tz: str, windows: tuple[int, ...] 
     """Orders, message and claim cases of the widest window (+ a day for time zones)."""
     since = iso(now - timedelta(days=max(windows) + 1))
     orders = [{"order_id": r[0], "marketplace": r[1], "data": json.loads(r[2] or "{}")}
-              for r in store.db.execute("select order_id, marketplace, data from orders")]
+              for r in store.db.execute(
+                  "select order_id, marketplace, data from orders where "
+                  "json_extract(data, '$.ship_by') >= ?1 or json_extract(data, '$.ordered_at') "
+                  ">= ?1 or json_extract(data, '$.ship_date') >= substr(?1, 1, 10) or "
+                  "json_extract(data, '$.shipped_at') >= ?1", [since])]
     cases = store.cases_where("kind in ('message', 'claim') and opened_at >= ?", [since])
     events = {c["id"]: store.events(c["id"]) for c in cases if c["kind"] == "message"}
     return health_report(orders, cases, events, now, tz, windows)

@@ -80,8 +80,14 @@ class ShipmentFlow(Runtime):
     def _mark_slot(self, key: str) -> None:
         self.store.db.execute("insert or ignore into counters(name, value) values (?, 1)", [key])
 
-    def open_orders(self) -> list[dict[str, Any]]:
-        rows = self.store.db.execute("select order_id, marketplace, data from orders").fetchall()
+    def open_orders(self, now: datetime) -> list[dict[str, Any]]:
+        """Orders that can be on today's list (ship-by from 4 days ago on, or no ship-by and
+        ordered in the last 40 days): a year of orders is not decoded twice a day."""
+        rows = self.store.db.execute(
+            "select order_id, marketplace, data from orders where "
+            "json_extract(data, '$.ship_by') >= ? or (json_extract(data, '$.ship_by') is null "
+            "and json_extract(data, '$.ordered_at') >= ?)",
+            [iso(now - timedelta(days=4)), iso(now - timedelta(days=40))]).fetchall()
         return [{"order_id": r[0], "marketplace": r[1], "data": json.loads(r[2] or "{}")}
                 for r in rows]
 
@@ -106,7 +112,7 @@ class ShipmentFlow(Runtime):
 
     def _queue_ship_list(self, slot: str, key: str, now: datetime) -> int:
         tz = self.settings.seller.timezone
-        due, late = to_ship(self.open_orders(), now, tz, self.settings.shipping.handling_days)
+        due, late = to_ship(self.open_orders(now), now, tz, self.settings.shipping.handling_days)
         if not due and not late:
             return 0
         thresholds = self.signature_thresholds()
