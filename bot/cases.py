@@ -56,6 +56,7 @@ class CaseFlow(Runtime):
             "decision": notice.decision, "source_message_id": notice.message_id,
             "subject": notice.subject, "tracking": notice.tracking,
             "rma_id": notice.rma_id, "event_time": iso(notice.event_time),
+            **self.claim_risk_facts(notice),  # type: ignore[attr-defined]  # bot.shipments
         }
 
     def _apply_notice(self, notice: Notice, msg_row: int, now: datetime) -> str:

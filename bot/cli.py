@@ -494,6 +494,21 @@ def import_orders_cmd(config: str, file: Path) -> None:
 
 @main.command()
 @click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def health(config: str, as_json: bool) -> None:
+    """Late shipments, valid tracking, 24 h answers and claims over 7 and 30 days."""
+    from bot.health import health_lines, store_health
+
+    settings, store = _store(config, readonly=True)
+    report = store_health(store, _clock().now(), settings.seller.timezone)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo("\n".join(health_lines(report)))
+
+
+@main.command()
+@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
 @click.argument("ref")
 def explain(config: str, ref: str) -> None:
     """Why sellerbot did or did not act on a case (by case ref or order id)."""

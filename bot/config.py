@@ -343,6 +343,36 @@ def load_sku_overrides(path: str | Path) -> dict[str, str]:
     return out
 
 
+class SignatureThreshold(_Section):
+    """Orders worth at least `amount` (in `currency`) ship with signature confirmation."""
+
+    amount: float = Field(ge=0)
+    currency: str = "EUR"
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z]{3}", v):
+            raise ValueError("expected a 3-letter currency code, e.g. 'EUR'")
+        return v.upper()
+
+
+class ShippingSettings(_Section):
+    """Orders to ship: one list a morning, one reminder before the ship-by date passes."""
+
+    enabled: bool = True
+    morning_time: str = "08:00"  # seller's local time: "to ship today"
+    reminder_time: str = "15:00"  # orders due today still not confirmed shipped
+    handling_days: int = Field(default=2, ge=0, le=30)  # when no ship-by date is known
+
+    @field_validator("morning_time", "reminder_time")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", v):
+            raise ValueError("expected 'HH:MM', e.g. '08:00'")
+        return v
+
+
 class PolicySettings(_Section):
     auto_authorize: Literal["none", "in_policy", "all"] = "none"
     auto_authorize_reasons: list[str] = Field(default_factory=list)
@@ -351,6 +381,8 @@ class PolicySettings(_Section):
     return_shipping_cost: dict[str, float] = Field(default_factory=dict)
     high_value_threshold: float | None = Field(default=None, ge=0)
     confirm_refunds_above: float = Field(default=100.0, ge=0)
+    #: marketplace ("amazon.fr", or "default") -> {amount, currency}: ship with signature.
+    signature_threshold: dict[str, SignatureThreshold] = Field(default_factory=dict)
     #: SKU -> authorize | manual, like Seller Central's own return settings per SKU.
     sku_overrides_file: str | None = None
     #: Away mode: in-policy requests authorized automatically, the backup gets the mails.
@@ -373,6 +405,7 @@ class Settings(_Section):
     metrics: MetricsSettings = MetricsSettings()
     digest: DigestSettings = DigestSettings()
     buyer: BuyerSettings = BuyerSettings()
+    shipping: ShippingSettings = ShippingSettings()
     templates_dir: str | None = None
     source: str = Field(default="<memory>", exclude=True)
 

@@ -3,7 +3,8 @@
 An SMTP intake (aiosmtpd) receives a shipped French return request; the daemon opens a case and
 mails a notice to an SMTP sink; the clock jumps to the first reminder; a seller reply
 (AUTORISER) comes back through the intake; the authorize link is requested on a loopback
-stand-in for Seller Central; the confirmation lands in the sink. A FixedClock drives time: it
+stand-in for Seller Central; the confirmation lands in the sink. Then an order notification
+arrives and the clock jumps to the next ship list, which reminds the seller to ship it. A FixedClock drives time: it
 starts now (or at SELLERBOT_CLOCK_START) and the sample is dated a minute before, so the demo
 shows real deadlines on any date.
 """
@@ -16,12 +17,13 @@ import re
 import smtplib
 import tempfile
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -89,6 +91,41 @@ def _show(echo: Any, title: str, msg: email.message.Message) -> None:
         echo("  " + line)
 
 
+def _next_ship_slot(settings: Any, now: datetime) -> datetime:
+    """The next ship-list time (shipping.morning_time / reminder_time, seller's zone)."""
+    zone = ZoneInfo(settings.seller.timezone)
+    day = now.astimezone(zone).date()
+    slots = sorted(datetime.combine(day + timedelta(days=d), time(*map(int, t.split(":"))),
+                                    zone)
+                   for d in (0, 1) for t in (settings.shipping.morning_time,
+                                             settings.shipping.reminder_time))
+    return next(s for s in slots if s > now)
+
+
+def _ship_by_reminder(echo: Any, daemon: Daemon, clock: FixedClock, settings: Any, host: str,
+                      port: int, sink: SmtpSink, timeout: float) -> None:
+    """An order mail ("Vendu, expédiez maintenant") due the day of the next ship list; the
+    clock jumps there and the list reminds the seller to ship it and reply EXPÉDIÉ."""
+    slot = _next_ship_slot(settings, clock.now())
+    raw = _sample("14_fr_order_placed.eml").replace(
+        "Exp=C3=A9dier avant le : 24 nov. 2026".encode(),
+        f"Exp=C3=A9dier avant le : {slot:%d/%m/%Y}".encode())
+    clock.advance(minutes=1)
+    echo(f"\n[{clock.now():%Y-%m-%d %H:%M} UTC] Amazon sends an order notification "
+         "(14_fr_order_placed.eml), to ship by the end of the next ship-list day")
+    with smtplib.SMTP(host, port) as smtp:
+        smtp.sendmail("seller-notification@amazon.fr", ["ventes@lumen-et-cie.fr"],
+                      redated(raw, clock.now() - timedelta(minutes=1)))
+    daemon.barrier(timeout)  # the order is stored before the clock moves
+    before = len(sink.messages)
+    clock.set(slot + timedelta(seconds=1))
+    echo(f"\n[{clock.now():%Y-%m-%d %H:%M} UTC] the clock jumps to the ship list "
+         f"({slot.astimezone(ZoneInfo(settings.seller.timezone)):%H:%M} local time)")
+    daemon.wake()
+    reminder = sink.wait_for(before + 1, timeout)[-1]
+    _show(echo, "ship-by reminder", reminder.message)
+
+
 def run_demo(echo: Any = click.echo, timeout: float = 15.0, start: datetime | None = None) -> int:
     """`start`: the demo clock's first instant (default: now, or SELLERBOT_CLOCK_START)."""
     with tempfile.TemporaryDirectory(prefix="sellerbot-demo-") as tmp, \
@@ -137,6 +174,8 @@ def run_demo(echo: Any = click.echo, timeout: float = 15.0, start: datetime | No
                 echo(f"  {hit.method} {hit.path}?{hit.query}")
             confirmation = sink.wait_for(3, timeout)[-1]
             _show(echo, "confirmation, in the same thread", confirmation.message)
+
+            _ship_by_reminder(echo, daemon, clock, settings, host, port, sink, timeout)
 
             cases = daemon.store.cases_where("1", [])
             case = cases[0] if cases else None

@@ -23,6 +23,7 @@ from bot.core.deadlines import humanize_remaining
 from bot.domain import OPEN_STATES, CaseState
 from bot.edges.render import LOCALES, long_date
 from bot.edges.store import Store, iso, parse_iso
+from bot.health import digest_health
 from bot.runtime import Runtime
 
 #: What the seller has to do for a case in an open state (the label key used by templates).
@@ -420,7 +421,8 @@ class DigestFlow(Runtime):
                                       "filename": "sellerbot-deadlines.ics",
                                       "params": {"method": "PUBLISH", "charset": "utf-8"}}),)
             message_id = self._email_seller(None, "digest", now, effect_key=key,
-                                            extra={"digest": digest.to_context()},
+                                            extra={"digest": digest.to_context(),
+                                                   "health": digest_health(self.store, now, tz)},
                                             attachments=attachments)
             self.store.save_digest(message_id, local_date, digest.numbering, now)
         return True

@@ -106,6 +106,7 @@ def case_evidence(store: Store, case: dict[str, Any] | str) -> dict[str, Any]:
             "items": data.get("items") or row["data"].get("items") or [],
             "value": data.get("value"),
             "ship_service_level": data.get("ship_service_level"),
+            "ship_by": data.get("ship_by"),  # shipped on time? (Buy Shipping protection)
             "delivery": delivery,
             **shipping,
             "updated_at": (order or {}).get("updated_at"),

@@ -189,10 +189,15 @@ class ReplyFlow(Runtime):
             results.append({"command": name, "ok": True, "text": "status",
                             "cases": self.open_cases_summary(now)})
             return None
+        if name in ("shipped", "out_of_stock") or (  # by order number, from any sellerbot mail
+                name == "confirm" and self.is_out_of_stock_code(command)):  # type: ignore[attr-defined]
+            return self._shipping_command(command, now, results, source)  # type: ignore[attr-defined]
         if case is None:
             results.append({"command": name, "ok": False, "text": "no_case"})
             return None
         state = CaseState(case["state"])
+        if name == "return":  # Amazon's advice: returns go through a return request
+            return self._to_buyer(case, "buyer_return_request", {}, now, results, name, source)
         if name == "authorize":
             if state != CaseState.RETURN_REQUESTED:
                 results.append({"command": name, "ok": False, "text": "not_pending",

@@ -34,6 +34,7 @@ from bot.outbox import OutboxRunner
 from bot.reminders import ReminderFlow
 from bot.replies import ReplyFlow
 from bot.runtime import Origin, body_hash, normalize_eol
+from bot.shipments import ShipmentFlow
 
 log = logging.getLogger("sellerbot")
 
@@ -64,7 +65,7 @@ def away_window(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
 
 
 class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerMail,
-              OutboxRunner):
+              OutboxRunner, ShipmentFlow):
     """One seller's sellerbot: every step of the flow, on one store, one clock."""
 
     def __init__(self, settings: Settings, store: Store, clock: Clock, *,
@@ -220,6 +221,7 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
         self.flush_notices()
         self.send_due_reminders()
         self.maybe_send_digest()
+        self.maybe_send_ship_lists()
         self.execute_outbox()
 
     def next_wakeup(self) -> datetime | None:
@@ -227,6 +229,9 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
         due = self.digest_due_at()
         if due is not None:
             times.append(due if due > self.clock.now() else due + timedelta(days=1))
+        ship = self.ship_list_due_at()
+        if ship is not None:
+            times.append(ship)
         row = self.store.db.execute("select min(next_attempt_at) from outbox where status in "
                                     "('pending','retrying')").fetchone()
         if row and row[0]:

@@ -11,7 +11,8 @@ from bot.core.guardrails import check_buyer_message
 from bot.edges.render import LOCALES, Renderer
 
 BUYER_TEMPLATES = ("buyer_return_authorized", "buyer_keep_item", "buyer_close_explanation",
-                   "buyer_refund_done", "buyer_answer", "buyer_out_of_stock")
+                   "buyer_refund_done", "buyer_answer", "buyer_out_of_stock",
+                   "buyer_return_request")
 ORDER = "405-1234567-7654321"
 RENDERER = Renderer()
 

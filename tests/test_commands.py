@@ -285,7 +285,7 @@ def test_other_commands_still_parsed_after_an_error():
 def test_registry():
     assert list(COMMANDS) == ["authorize", "close", "refund", "keep", "received", "reply",
                               "claim_answer", "done", "snooze", "status", "help", "ignore",
-                              "confirm"]
+                              "confirm", "shipped", "out_of_stock", "return"]
     assert {n for n, s in COMMANDS.items() if s.moves_money} == {"refund", "keep"}
     assert {n for n, s in COMMANDS.items() if s.takes_text} == {"reply", "claim_answer", "close"}
     for spec in COMMANDS.values():
@@ -299,7 +299,8 @@ def test_registry():
 def test_every_keyword_parses_to_its_command(name):
     spec = COMMANDS[name]
     sample = {"reply": " x", "claim_answer": " x", "close": " motif x", "snooze": " 1h",
-              "confirm": " 1234"}.get(name, "")
+              "confirm": " 1234", "shipped": " 405-5529184-0713326 UPS 1Z999AA10123456784",
+              "out_of_stock": " 405-5529184-0713326"}.get(name, "")
     for kw in spec.keywords:
         for variant in (kw, kw.lower(), kw.title()):
             commands, errors = parse_commands(variant + sample)

@@ -57,6 +57,8 @@ def _walk(model: type[BaseModel], doc: dict[str, Any], prefix: str,
         value = doc[name]
         sub = _submodel(field.annotation)
         if sub is not None:
+            if typing.get_origin(field.annotation) is dict:  # {marketplace: sub-table}
+                value = list(value.values())
             for entry in value if isinstance(value, list) else [value]:
                 _walk(sub, entry, f"{path}.", missing, wrong)
             continue

@@ -25,4 +25,6 @@ def test_demo_runs_clean_on_its_own_clock() -> None:
     deadline = paris(request + timedelta(hours=48))
     assert f"échéance {deadline:%d/%m %H:%M}" in out  # 48 h after the request, Paris time
     assert f"R-{start.year}-0001: return_authorized" in out
-    assert "3 mails sent, 1 link request(s)" in out
+    assert "── ship-by reminder" in out  # the order notification's ship list
+    assert "Subject: [Lumen-Bot] À expédier aujourd'hui : 405-5529184-0713326 – avant le" in out
+    assert "4 mails sent, 1 link request(s)" in out

@@ -25,7 +25,7 @@ INJECT = "Great product\r\nBcc: evil@example.com\r\n\r\nhello"
 # command_result's HTML is the text part in the layout: its many result kinds stay in one place.
 HAND_WRITTEN_HTML = ("new_case", "reminder")
 CASE_TEMPLATES = ("new_case", "reminder", "missed")
-MAILBOX_WIDE = ("catch_up", "digest")  # about several cases at once: no single ref in the subject
+MAILBOX_WIDE = ("catch_up", "digest", "ship_list")  # about several cases at once: no single ref in the subject
 
 ITEM = {"title": "Lampe de bureau LED <Pro> & co", "asin": "B0ABCDEF12", "sku": "LAMP-01",
         "qty": 2, "price": {"value": 39.9, "currency": "EUR"}}
@@ -63,6 +63,13 @@ def _cases() -> dict[str, dict[str, Any]]:
         "message": _case("M-2026-0042", "message", "message_awaiting_reply",
                          message_text="Bonjour,\nwhere is my parcel?\n" + XSS,
                          buyer_name="Jean"),
+        "message_risky": _case("M-2026-0043", "message", "message_awaiting_reply",
+                               message_text="Je n'ai pas reçu ma commande " + XSS,
+                               claim_risks=["not_received", "refund", "return"],
+                               order_tracking=XSS, order_carrier="Colissimo"),
+        "message_return": _case("M-2026-0044", "message", "message_awaiting_reply",
+                                message_text="retourner " + XSS, claim_risks=["not_received"],
+                                order_tracking=None, order_carrier=None),
         "settled": _case("R-2026-0100", "return", "return_authorized", deadline=None),
         "no_order": _case("C-2026-0009", "claim", "claim_filed", order_id=None,
                           marketplace=None, deadline=None),
@@ -98,7 +105,55 @@ def _results() -> list[dict[str, Any]]:
         {"command": "authorize", "ok": False, "text": "no_link"},
         {"command": "done", "ok": False, "text": "no_case"},
         {"command": "claim_answer", "ok": False, "text": "not_available"},
+        *_shipped_results(),
     ]
+
+
+def _shipped_results() -> list[dict[str, Any]]:
+    """EXPÉDIÉ answers (bot.shipments): recorded with every note, and each refusal."""
+    base = {"command": "shipped", "order_id": "405-1234567-7654321", "known": True,
+            "url": "https://sellercentral.amazon.fr/orders-v3/order/405-1234567-7654321/"
+                   "confirm-shipment", "tracking": "1Z999AA10123456784", "carrier": "UPS",
+            "carrier_given": XSS, "check_kind": "ups", "candidates": ["GLS", "DPD"],
+            "signature": False, "buy_shipping": True, "missing": ["signature"], "late": True,
+            "already": True, "signature_needed": True,
+            "ship_by": "lundi 23 novembre 2026 à 10:14"}
+    out = [{**base, "ok": True, "text": "ship_recorded"},
+           {**base, "ok": True, "text": "ship_recorded", "known": False, "missing": [],
+            "late": False, "already": False, "buy_shipping": False, "check_kind": "format"}]
+    out += [{**base, "ok": False, "text": "ship_refused", "why": why, "carrier": carrier}
+            for why, carrier in (("empty", None), ("unknown_carrier", None),
+                                 ("bad_format", None), ("bad_format", "GLS"),
+                                 ("bad_check_digit", "UPS"), ("ambiguous", None))]
+    oos = {"command": "out_of_stock", "order_id": "405-1234567-7654321", "known": True,
+           "lang": "de", "message": "Guten Tag,\n" + XSS, "ok": True,
+           "cancel_url": "https://sellercentral.amazon.fr/orders-v3/order/405-1234567-7654321/"
+                         "cancel-order"}
+    out += [{**oos, "text": "oos_draft", "code": "A1B2C3", "relay": True},
+            {**oos, "text": "oos_draft", "code": "A1B2C3", "relay": False},
+            {**oos, "text": "oos_sent", "to": "k7…@marketplace.amazon.de"},
+            {**oos, "text": "oos_paste", "why": "no_relay",
+             "url": "https://sellercentral.amazon.fr/messaging/contact?orderID=405-1"},
+            {**oos, "text": "oos_paste", "why": "no_sender", "url": "https://x.example/c"},
+            {**oos, "ok": False, "text": "guardrail", "violations": ["lien externe", XSS]}]
+    return out
+
+
+def _ship_lists() -> list[dict[str, Any]]:
+    """`ship` as bot.shipments builds it: a morning list, and a reminder with late orders only."""
+    def order(n: int, hours: float, signature: bool) -> dict[str, Any]:
+        oid = f"405-123456{n}-765432{n}"
+        return {"order_id": oid, "marketplace": "amazon.fr", "ship_by": NOW + timedelta(hours=hours),
+                "items": [ITEM, {"title": None, "asin": "B0ZZZZZZZZ", "sku": None, "qty": None,
+                                 "price": None}],
+                "value": {"value": 199.0, "currency": "EUR"}, "signature": signature,
+                "confirm_url": f"https://sellercentral.amazon.fr/orders-v3/order/{oid}/"
+                               "confirm-shipment"}
+    due, late = [order(1, 10, True), order(2, 12, False)], [order(3, -20, False)]
+    return [{"slot": "morning", "due": due, "late": late, "count": 3, "first": due[0],
+             "signature_any": True},
+            {"slot": "reminder", "due": [], "late": late, "count": 1, "first": late[0],
+             "signature_any": False}]
 
 
 def _digests() -> list[dict[str, Any]]:
@@ -143,6 +198,24 @@ def _digests() -> list[dict[str, Any]]:
     ]
 
 
+def _health() -> dict[str, Any]:
+    """`health` as bot.health.digest_health gives it (a figure with no data, a crossed one
+    naming 12 orders, one near its target)."""
+    def fig(metric: str, value: float | None, kind: str, target: float, warning: str | None,
+            names: list[str]) -> dict[str, Any]:
+        return {"metric": metric, "value": value, "target": target, "target_kind": kind,
+                "count": len(names), "of": 20 if value is not None else 0,
+                "warning": warning, "names": names}
+    figures = [fig("late_shipment", 0.25, "max", 0.04, "crossed",
+                   [XSS] + [f"405-000000{n}-000000{n}" for n in range(11)]),
+               fig("valid_tracking", 0.96, "min", 0.95, "near", ["405-1"]),
+               fig("response_24h", None, "min", 0.9, None, []),
+               fig("order_defect", 0.0, "max", 0.01, None, [])]
+    window = {"days": 7, "orders": 20, "claims_open": ["405-1"], "claims_lost": [],
+              "figures": figures}
+    return {"windows": [window, {**window, "days": 30}], "warnings": []}
+
+
 def _context(lang: str, case: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "seller_name": "Boutique <Durand> & Fils", "bot_name": "SellerBot", "tag": "SB",
@@ -164,7 +237,10 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
     """Every context the service can build for template `name` (see BotService)."""
     cases = _cases()
     if name == "digest":
-        return [_context(lang, None, digest=d) for d in _digests()]
+        return [_context(lang, None, digest=d) for d in _digests()] + [
+            _context(lang, None, digest=_digests()[1], health=_health())]
+    if name == "ship_list":
+        return [_context(lang, None, ship=ship) for ship in _ship_lists()]
     if name == "intake_down":
         return [_context(lang, None, minutes=42, mailbox="ventes@imap.example.net",
                          reason="ConnectionRefusedError: " + XSS)]

@@ -158,6 +158,23 @@ _SPECS = (
         "CONFIRMER <code>", "CONFIRM <code>",
         "confirmer une action qui engage de l'argent (code reçu par e-mail)",
         "confirm an action that moves money (code sent by email)"),
+    CommandSpec(
+        "shipped", ("EXPÉDIÉ", "EXPEDIE", "EXPÉDIÉE"), ("SHIPPED", "VERSANDT", "SPEDITO",
+                                                       "ENVIADO"),
+        "EXPÉDIÉ <commande> <transporteur> <n° de suivi> [signature] [buy shipping]",
+        "SHIPPED <order> <carrier> <tracking no.> [signature] [buy shipping]",
+        "enregistrer l'expédition (une commande par ligne)",
+        "record the shipment (one order per line)"),
+    CommandSpec(
+        "out_of_stock", ("RUPTURE",), ("OUT OF STOCK", "AUSVERKAUFT", "ESAURITO", "AGOTADO"),
+        "RUPTURE <commande>", "OUT OF STOCK <order>",
+        "préparer le message d'annulation pour l'acheteur (article en rupture)",
+        "draft the cancellation message to the buyer (item out of stock)"),
+    CommandSpec(
+        "return", ("RETOUR",), ("RETURN",),
+        "RETOUR [n°…]", "RETURN [no.…]",
+        "demander à l'acheteur de faire une demande de retour sur Amazon (message type)",
+        "ask the buyer to file a return request on Amazon (template message)"),
 )
 
 #: Canonical name -> spec, in help order.
@@ -587,8 +604,25 @@ def _args_text(spec: CommandSpec, rest: str, more: list[str]) -> tuple[list[str]
     return targets, args, text
 
 
+_ORDER_ID = re.compile(r"(?<![\d-])\d{3}-\d{7}-\d{7}(?![\d-])")
+
+
+def _args_order(spec: CommandSpec, rest: str) -> tuple[list[str], tuple[str, ...], str]:
+    """shipped, out_of_stock: the Amazon order id, then the rest of the line as text (the
+    carrier and tracking number, read by bot.core.shipping)."""
+    m = _ORDER_ID.search(rest)
+    if not m:
+        raise _LineError(f"{spec.keywords_fr[0]} attend un numéro de commande "
+                         "(123-1234567-1234567).",
+                         f"{spec.keywords_en[0]} needs an order number (123-1234567-1234567).")
+    text = (rest[:m.start()] + " " + rest[m.end():]).strip(" \t:-–—")
+    return [], (m.group(0),), " ".join(text.split())
+
+
 def _build(spec: CommandSpec, rest: str, more: list[str]) -> tuple[list[str],
                                                                  tuple[str, ...], str]:
+    if spec.name in ("shipped", "out_of_stock"):
+        return _args_order(spec, rest)
     if spec.takes_text:
         return _args_text(spec, rest, more)
     if spec.name == "authorize":
@@ -655,6 +689,9 @@ def parse_commands(text: str) -> tuple[list[Command], list[str]]:
             i += 1
             continue
         matched = _match(line)
+        if matched is None and commands and commands[-1].name == "shipped" and \
+                re.match(r"^\s*\d{3}-\d{7}-\d{7}\b", line):
+            matched = (COMMANDS["shipped"], [], line)  # EXPÉDIÉ once, then one order a line
         if matched is None:
             if not _is_greeting(stripped):
                 typo = _suggest(stripped, _SUGGEST_AFTER if seen_command else _SUGGEST_BEFORE)

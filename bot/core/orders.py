@@ -69,6 +69,8 @@ REPORT_COLUMNS: dict[str, str] = {
     "carrier-name": "carrier", "carrier": "carrier", "carrier-code": "carrier",
     "tracking-number": "tracking",
     "ship-date": "ship_date", "shipment-date": "ship_date",
+    "buyer-email": "buyer_email",  # Amazon's relay alias (…@marketplace.amazon.fr)
+    "latest-ship-date": "ship_by",
 }
 
 SHIPMENT_COLUMNS: dict[str, str] = {
@@ -114,6 +116,8 @@ class OrderFacts:
     ship_city: str | None = None
     ship_postal_code: str | None = None
     ship_country: str | None = None
+    buyer_email: str | None = None  # the relay alias, for out-of-stock mails
+    ship_by: datetime | None = None
     value: dict[str, Any] | None = None  # sum of item lines {value, currency}
     shipping_price: dict[str, Any] | None = None
     lines: list[int] = field(default_factory=list)
@@ -138,6 +142,9 @@ class OrderFacts:
             "ship_date": self.ship_date.isoformat() if self.ship_date else None,
             "signature": self.signature,
             "buy_shipping": self.buy_shipping,
+            "buyer_email": self.buyer_email,
+            "ship_by": (self.ship_by.astimezone(timezone.utc).isoformat(timespec="seconds")
+                        if self.ship_by else None),
         }
 
 
@@ -403,6 +410,10 @@ def _merge_report_line(parsed: dict[str, OrderFacts], order_id: str, get: Any,
     facts.items.append(item)
     facts.marketplace = facts.marketplace or marketplace_of(get("sales_channel"))
     facts.purchase_date = facts.purchase_date or purchase
+    facts.ship_by = facts.ship_by or parse_datetime(get("ship_by"), "latest-ship-date")
+    email = get("buyer_email").lower()
+    if email and re.fullmatch(r"[a-z0-9._+-]+@marketplace\.amazon\.[a-z.]{2,6}", email):
+        facts.buyer_email = facts.buyer_email or email
     for attr in ("status", "fulfillment_channel", "ship_service_level", "ship_city",
                  "ship_postal_code", "ship_country", "carrier"):
         if get(attr) and not getattr(facts, attr):
