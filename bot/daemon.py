@@ -517,6 +517,7 @@ class Daemon:
             systemd.notify("STATUS=reload refused: configuration error (see log)")
             return
         self.settings, self.service = settings, service
+        service.rearm_seller_mail()  # a fixed [smtp] password is tried at once, not in 15 min
         log.info("configuration and templates reloaded (a mailbox's new settings apply at its "
                  "next reconnect; added or removed mailboxes need a restart)")
         systemd.notify("STATUS=configuration reloaded")
