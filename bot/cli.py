@@ -14,7 +14,7 @@ import click
 from imapclient.exceptions import IMAPClientError
 
 from bot import __version__
-from bot.clock import SystemClock
+from bot.clock import ClockStartError, SystemClock, clock_from_env
 from bot.config import ConfigError, Settings, load_settings
 
 
@@ -23,6 +23,14 @@ def _load(config: str) -> Settings:
         return load_settings(config)
     except ConfigError as exc:
         raise click.ClickException(f"configuration error:\n{exc}") from None
+
+
+def _clock() -> SystemClock:
+    """Wall time, or from SELLERBOT_CLOCK_START (replays, simulations, time-shifted tests)."""
+    try:
+        return clock_from_env()
+    except ClockStartError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _setup_logging(verbose: bool, fmt: str = "human") -> None:
@@ -79,7 +87,7 @@ def run(config: str, once: bool, dry_run: str | None, log_format: str, verbose: 
             os.chmod(db_path, 0o600)
             with sqlite3.connect(settings.bot.database) as src, sqlite3.connect(db_path) as dst:
                 src.backup(dst)
-    daemon = Daemon(settings, SystemClock(), db_path=db_path, dry_run_dir=dry_run)
+    daemon = Daemon(settings, _clock(), db_path=db_path, dry_run_dir=dry_run)
     try:
         if once:
             stats = daemon.run_once()
@@ -137,7 +145,7 @@ def backfill(config: str, since: Any, dry_run: bool) -> None:
             os.chmod(db_path, 0o600)
             with sqlite3.connect(settings.bot.database) as src, sqlite3.connect(db_path) as dst:
                 src.backup(dst)
-    daemon = Daemon(settings, SystemClock(), db_path=db_path, dry_run_dir=out_dir)
+    daemon = Daemon(settings, _clock(), db_path=db_path, dry_run_dir=out_dir)
     with Progress(transient=False) as bar:
         tasks: dict[str, Any] = {}
 
@@ -174,7 +182,7 @@ def demo() -> None:
     from bot.demo import run_demo
 
     logging.basicConfig(level=logging.WARNING)
-    sys.exit(run_demo())
+    sys.exit(run_demo(start=_clock().now()))
 
 
 @main.command()
@@ -227,7 +235,7 @@ def status(config: str, as_json: bool) -> None:
     from bot.edges.store import parse_iso
 
     settings, store = _store(config, readonly=True)
-    now = SystemClock().now()
+    now = _clock().now()
     # Plain columns only (no JSON decoding): fast on 100,000 open cases.
     rows = store.db.execute(
         f"select ref, kind, state, order_id, deadline from cases where state in "
@@ -370,7 +378,7 @@ def calendar(config: str, alarms: tuple[float, ...], output: Path | None) -> Non
     from bot.digest import calendar_ics, open_case_rows
 
     settings, store = _store(config)
-    now = SystemClock().now()
+    now = _clock().now()
     ics = calendar_ics(open_case_rows(store, now), now, settings.seller.timezone,
                        alarms_hours=alarms, prodid_domain=settings.bot.domain,
                        lang=settings.seller.language, bot_name=settings.bot.name)
@@ -429,7 +437,7 @@ def doctor(config: str, as_json: bool) -> None:
     from bot.ops import doctor as run_doctor
 
     settings = _load(config)
-    results = run_doctor(settings, SystemClock().now())
+    results = run_doctor(settings, _clock().now())
     if as_json:
         click.echo(_json.dumps([{"name": r.name, "ok": r.ok, "warning": r.warning,
                                  "detail": r.detail} for r in results], ensure_ascii=False))
@@ -477,7 +485,7 @@ def import_orders_cmd(config: str, file: Path) -> None:
     from bot.orders_import import import_orders
 
     _settings, store = _store(config)
-    summary = import_orders(store, file, SystemClock().now())
+    summary = import_orders(store, file, _clock().now())
     for line in summary.lines():
         click.echo(line)
     if summary.errors:

@@ -572,7 +572,8 @@ class Daemon:
                     assert self.store is not None
                     # Only the next due time: the store holds the rest, the sweep is the net.
                     wakeup = service.next_wakeup()
-                    self._scheduler.sync([wakeup] if wakeup else [])
+                    self._scheduler.wake_in(None if wakeup is None else
+                                            (wakeup - self.clock.now()).total_seconds())
             except Exception as exc:  # noqa: BLE001 - the loop must go on
                 log.exception("worker error on %s", kind)
                 if kind == "mail":

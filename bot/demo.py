@@ -3,13 +3,16 @@
 An SMTP intake (aiosmtpd) receives a shipped French return request; the daemon opens a case and
 mails a notice to an SMTP sink; the clock jumps to the first reminder; a seller reply
 (AUTORISER) comes back through the intake; the authorize link is requested on a loopback
-stand-in for Seller Central; the confirmation lands in the sink. A FixedClock drives time.
+stand-in for Seller Central; the confirmation lands in the sink. A FixedClock drives time: it
+starts now (or at SELLERBOT_CLOCK_START) and the sample is dated a minute before, so the demo
+shows real deadlines on any date.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import re
 import smtplib
 import tempfile
 import threading
@@ -22,7 +25,7 @@ from typing import Any
 
 import click
 
-from bot.clock import FixedClock
+from bot.clock import FixedClock, clock_from_env
 from bot.config import settings_from_dict
 from bot.daemon import Daemon
 from bot.edges.intake import SmtpIntake
@@ -49,6 +52,14 @@ def _sample(name: str) -> bytes:
     return resources.files("bot.demo_data").joinpath(name).read_bytes()
 
 
+def redated(raw: bytes, when: datetime) -> bytes:
+    """The sample as if Amazon had sent it at `when` (its top-level Date header replaced)."""
+    head, sep, body = raw.partition(b"\r\n\r\n" if b"\r\n\r\n" in raw else b"\n\n")
+    date = format_datetime(when.astimezone(timezone.utc)).encode()
+    head = re.sub(rb"(?im)^Date:[^\r\n]*(\r?\n[ \t][^\r\n]*)*", b"Date: " + date, head, count=1)
+    return head + sep + body
+
+
 def seller_reply(to_reply: email.message.Message, command: str, when: datetime) -> bytes:
     """A top-posted reply as Thunderbird writes it, quoting the bot's mail."""
     body = to_reply.get_body(("plain",)) if hasattr(to_reply, "get_body") else None
@@ -61,8 +72,8 @@ def seller_reply(to_reply: email.message.Message, command: str, when: datetime) 
     msg["Message-ID"] = make_msgid(domain="lumen-et-cie.fr")
     msg["In-Reply-To"] = to_reply["Message-ID"]
     msg["References"] = to_reply["Message-ID"]
-    msg.set_content(f"{command}\n\nClaire\n\nLe 22/11/2026 à 10:15, Assistant Retours Lumen "
-                    f"a écrit :\n{quoted}\n")
+    msg.set_content(f"{command}\n\nClaire\n\nLe {when:%d/%m/%Y à %H:%M}, Assistant Retours "
+                    f"Lumen a écrit :\n{quoted}\n")
     return msg.as_bytes(policy=email.policy.SMTP)
 
 
@@ -78,11 +89,12 @@ def _show(echo: Any, title: str, msg: email.message.Message) -> None:
         echo("  " + line)
 
 
-def run_demo(echo: Any = click.echo, timeout: float = 15.0) -> int:
+def run_demo(echo: Any = click.echo, timeout: float = 15.0, start: datetime | None = None) -> int:
+    """`start`: the demo clock's first instant (default: now, or SELLERBOT_CLOCK_START)."""
     with tempfile.TemporaryDirectory(prefix="sellerbot-demo-") as tmp, \
             SmtpSink() as sink, ActionLinkStandIn() as standin:
         settings = demo_settings(Path(tmp) / "demo.db", sink, standin)
-        clock = FixedClock(datetime(2026, 11, 22, 7, 41, 30, tzinfo=timezone.utc))
+        clock = FixedClock((start or clock_from_env().now()).replace(microsecond=0))
         daemon = Daemon(settings, clock)
         intake = SmtpIntake(lambda raw: daemon.submit(raw, Origin(source="smtp")))
         daemon.start()
@@ -98,7 +110,8 @@ def run_demo(echo: Any = click.echo, timeout: float = 15.0) -> int:
                  "(02_fr_return_request_multipart.eml) to the intake")
             with smtplib.SMTP(host, port) as smtp:
                 smtp.sendmail("donotreply@amazon.com", ["ventes@lumen-et-cie.fr"],
-                              _sample("02_fr_return_request_multipart.eml"))
+                              redated(_sample("02_fr_return_request_multipart.eml"),
+                                      clock.now() - timedelta(minutes=1)))
             notice = sink.wait_for(1, timeout)[-1]
             _show(echo, "notice sent to the seller", notice.message)
 
@@ -125,7 +138,8 @@ def run_demo(echo: Any = click.echo, timeout: float = 15.0) -> int:
             confirmation = sink.wait_for(3, timeout)[-1]
             _show(echo, "confirmation, in the same thread", confirmation.message)
 
-            case = daemon.store.case_by_ref("R-2026-0001")
+            cases = daemon.store.cases_where("1", [])
+            case = cases[0] if cases else None
             echo(click.style(f"\nCase {case['ref']}: {case['state']}" if case else "no case",
                              bold=True))
             echo(f"{len(sink.messages)} mails sent, {len(standin.hits)} link request(s); "

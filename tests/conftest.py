@@ -16,6 +16,15 @@ sys.path.insert(0, str(Path(__file__).parent))  # `from dovecot import ...` in t
 
 from bot.sandbox import ActionLinkStandIn, SmtpSink  # noqa: E402
 from dovecot import DovecotError, DovecotServer  # noqa: E402
+from timeshift import CLOCK_ENV, at  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _suite_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command a test runs in-process (CliRunner) or as a subprocess starts its clock at
+    the suite's reference instant (22 Nov 2026 09:00 UTC, shifted), never at today's date; a
+    test that needs another instant passes its own (timeshift.clock_env)."""
+    monkeypatch.setenv(CLOCK_ENV, at(2026, 11, 22, 9, 0).isoformat())
 
 
 @pytest.hookimpl(hookwrapper=True)

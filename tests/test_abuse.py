@@ -19,7 +19,7 @@ import email.policy
 import html
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from timeshift import at, ref, shift_mail
 
 from bot.clock import FixedClock
 from bot.config import Settings, settings_from_dict
@@ -35,13 +36,13 @@ from bot.sandbox import ActionLinkStandIn, ReceivedMessage, SmtpSink
 from bot.service import Service
 
 CORPUS = Path(__file__).parent / "corpus"
-RETURN_02 = (CORPUS / "02_fr_return_request_multipart.eml").read_bytes()
-BUYER_13 = (CORPUS / "13_fr_buyer_message.eml").read_bytes()
+RETURN_02 = shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+BUYER_13 = shift_mail((CORPUS / "13_fr_buyer_message.eml").read_bytes())
 ORDER_02 = "405-2290417-6638150"
 SELLER = "claire.martin@lumen-et-cie.fr"
 BACKUP = "hugo.petit@lumen-et-cie.fr"
 BOT = "assistant@lumen-et-cie.fr"
-START = datetime(2026, 11, 22, 7, 42, tzinfo=timezone.utc)  # 1 min after corpus 02
+START = at(2026, 11, 22, 7, 42)  # 1 min after corpus 02
 WAIT = 15.0
 
 
@@ -198,7 +199,7 @@ def open_case(service: Service, smtp_sink: SmtpSink) -> EmailMessage:
 
 
 def case_state(service: Service) -> str:
-    case = service.store.case_by_ref("R-2026-0001")
+    case = service.store.case_by_ref(ref("R", 1))
     assert case is not None
     return str(case["state"])
 
@@ -286,7 +287,7 @@ def test_tampered_token_is_refused(service: Service, smtp_sink: SmtpSink,
     notice = open_case(service, smtp_sink)
     token_addr = str(notice["Reply-To"])
     # Same MAC, another case ref (an attacker guessing the next case).
-    forged_addr = token_addr.replace("r-2026-0001.", "r-2026-0002.")
+    forged_addr = token_addr.replace(f"{ref('r', 1)}.", f"{ref('r', 2)}.")
     assert forged_addr != token_addr
     forged = EmailMessage()
     for name in ("Reply-To", "Message-ID"):
@@ -490,7 +491,7 @@ def test_script_in_customer_comment_is_escaped_in_every_mail(service: Service,
     raw = return_request_for("405-7777777-1111111", START - timedelta(minutes=1),
                              "<xss-1@amazonses.com>", comment=SCRIPT)
     assert service.ingest(raw) == "case"
-    case = service.store.case_by_ref("R-2026-0001")
+    case = service.store.case_by_ref(ref("R", 1))
     assert case is not None and "<script>" in (case["data"]["customer_comment"] or "")
     service.tick()
     notice = parsed(smtp_sink.wait_for(1, WAIT)[0])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from timeshift import PARIS, at, paris, ref, shift_mail
 
 from bot.clock import FixedClock
 from bot.edges.store import parse_iso
@@ -19,9 +20,9 @@ from tests.test_abuse import (CORPUS, SELLER, START, WAIT, make_service, parsed,
                               return_request_for, seller_reply)
 
 RELAY = "k7f3m2xq9wd1bvz@marketplace.amazon.fr"
-MESSAGE = (CORPUS / "13_fr_buyer_message.eml").read_bytes()
-RETURN = (CORPUS / "02_fr_return_request_multipart.eml").read_bytes()
-CLAIM_INFO = (CORPUS / "09_fr_claim_info_requested.eml").read_bytes()
+MESSAGE = shift_mail((CORPUS / "13_fr_buyer_message.eml").read_bytes())
+RETURN = shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+CLAIM_INFO = shift_mail((CORPUS / "09_fr_claim_info_requested.eml").read_bytes())
 
 
 @pytest.fixture
@@ -135,16 +136,17 @@ def test_digest_numbers_let_the_seller_act_on_several_cases(tmp_path: Path,
                                                             smtp_sink: SmtpSink,
                                                             link_standin: ActionLinkStandIn
                                                             ) -> None:
-    clock = FixedClock(START)
+    start = at(2026, 11, 22, 8, 30, tz=PARIS)  # before the 09:00 digest, in any season
+    clock = FixedClock(start)
     svc = make_service(tmp_path, smtp_sink, link_standin, clock,
                        digest={"enabled": True, "time": "09:00"})
     for n in (1, 2):
-        raw = return_request_for(f"405-229041{n}-663815{n}", START - timedelta(minutes=5),
+        raw = return_request_for(f"405-229041{n}-663815{n}", start - timedelta(minutes=5),
                                  f"<rr-{n}@amazonses.com>")
         assert svc.ingest(raw) == "case"
     svc.tick()
     assert len(smtp_sink.wait_for(2, WAIT)) == 2  # two notices, no digest before 09:00
-    clock.set(START.replace(hour=8, minute=0))  # 09:00 Paris
+    clock.set(at(2026, 11, 22, 9, 0, tz=PARIS))
     svc.tick()
     digest = parsed(smtp_sink.wait_for(3, WAIT)[2])
     assert "2 dossiers" in str(digest["Subject"]) or "2 dossier" in str(digest["Subject"])
@@ -162,7 +164,7 @@ def test_digest_numbers_let_the_seller_act_on_several_cases(tmp_path: Path,
                                                           "405-2290412-6638152"}
     answer = parsed(smtp_sink.wait_for(4, WAIT)[3]).get_body(("plain",)).get_content()
     assert answer.count("AUTORISER : fait") == 2
-    assert "[R-2026-0001]" in answer and "[R-2026-0002]" in answer
+    assert f"[{ref('R', 1)}]" in answer and f"[{ref('R', 2)}]" in answer
 
 
 def test_claim_on_an_order_with_an_open_return_links_both(svc: Service,
@@ -170,7 +172,7 @@ def test_claim_on_an_order_with_an_open_return_links_both(svc: Service,
     order = "405-9051873-3386621"  # the claim corpus mails' order
     raw = return_request_for(order, START - timedelta(hours=2), "<rr-claim@amazonses.com>")
     assert svc.ingest(raw) == "case"
-    assert svc.ingest((CORPUS / "08_fr_claim_filed.eml").read_bytes()) == "case"
+    assert svc.ingest(shift_mail((CORPUS / "08_fr_claim_filed.eml").read_bytes())) == "case"
     assert svc.ingest(CLAIM_INFO) == "case"
     ret = svc.store.cases_where("kind = 'return'", [])[0]
     claim = svc.store.cases_where("kind = 'claim'", [])[0]
@@ -183,11 +185,12 @@ def test_claim_on_an_order_with_an_open_return_links_both(svc: Service,
 def test_buyer_cancellation_request_is_a_case_with_a_deadline(svc: Service,
                                                               smtp_sink: SmtpSink,
                                                               clock: FixedClock) -> None:
-    raw = (Path(__file__).parent / "fixtures" / "unseen" / "b01_fr_brc.eml").read_bytes()
-    clock.set(START.replace(day=21, hour=19))
+    raw = shift_mail((Path(__file__).parent / "fixtures" / "unseen" / "b01_fr_brc.eml").read_bytes())
+    clock.set(at(2026, 11, 21, 19))
     notice = _notice_for(svc, smtp_sink, raw)
     assert "Demande d'annulation 405-8812093-1120394" in str(notice["Subject"])
-    assert "22/11 19:30" in str(notice["Subject"])  # 24 h after the request, Paris time
+    # 24 h after the request, Paris time
+    assert f"{paris(at(2026, 11, 22, 18, 30)):%d/%m %H:%M}" in str(notice["Subject"])
     body = notice.get_body(("plain",)).get_content()
     assert "/orders-v3/order/405-8812093-1120394/cancel-order" in body
     answer = _answer(svc, smtp_sink, notice, "FAIT", clock, 2)
@@ -250,10 +253,11 @@ def test_numbers_outside_a_digest_are_explained(svc: Service, smtp_sink: SmtpSin
 def test_appeal_draft_is_dated_from_the_decision(svc: Service, smtp_sink: SmtpSink,
                                                  clock: FixedClock) -> None:
     clock.set(START + timedelta(days=1))  # read a few days after Amazon decided (18/11)
-    raw = (CORPUS / "10_fr_claim_decided_buyer_favour.eml").read_bytes()
+    raw = shift_mail((CORPUS / "10_fr_claim_decided_buyer_favour.eml").read_bytes())
     assert svc.ingest(raw) == "case"
     svc.tick()
     draft = next(parsed(m) for m in smtp_sink.wait_for(2, WAIT)
                  if "Projet d'appel" in str(m.message["Subject"]))
     text = draft.get_body(("plain",)).get_content()
-    assert "18/11/2026" in text and "23/11/2026" not in text
+    decided, read = paris(at(2026, 11, 18, 8, 12, 3)), paris(START + timedelta(days=1))
+    assert f"{decided:%d/%m/%Y}" in text and f"{read:%d/%m/%Y}" not in text

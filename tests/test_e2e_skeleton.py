@@ -11,13 +11,14 @@ import email
 import email.policy
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
+from timeshift import at, paris, ref, shift_mail
 
 from bot.clock import FixedClock
 from bot.config import Settings, settings_from_dict
@@ -29,7 +30,8 @@ pytestmark = pytest.mark.servers
 CORPUS = Path(__file__).parent / "corpus"
 SELLER = "claire.martin@lumen-et-cie.fr"
 BOT = "assistant@lumen-et-cie.fr"
-START = datetime(2026, 11, 22, 7, 42, tzinfo=timezone.utc)  # 1 min after the request
+START = at(2026, 11, 22, 7, 42)  # 1 min after the request
+DEADLINE = f"{paris(at(2026, 11, 24, 7, 41)):%d/%m %H:%M}"  # 48 h later, Paris time
 WAIT = 15.0
 
 
@@ -111,24 +113,24 @@ def _message(captured) -> email.message.EmailMessage:  # type: ignore[no-untyped
 
 def test_return_request_end_to_end(running: Running, dovecot, smtp_sink, link_standin,  # type: ignore[no-untyped-def]
                                    clock: FixedClock, settings: Settings) -> None:
-    dovecot.append((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+    dovecot.append(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
 
     notice = _message(smtp_sink.wait_for(1, WAIT)[0])
     assert "405-2290417-6638150" in notice["Subject"]
-    assert "24/11 08:41" in notice["Subject"]  # hard deadline, Paris time
+    assert DEADLINE in notice["Subject"]  # hard deadline, Paris time
     assert notice["Auto-Submitted"] == "auto-generated"
-    assert notice["Reply-To"].startswith("assistant+r-2026-0001.")
+    assert notice["Reply-To"].startswith(f"assistant+{ref('r', 1)}.")
     assert "AUTORISER" in notice.get_body(("plain",)).get_content()
 
     # The clock reaches the first reminder (deadline - 24 h): one reminder, in the thread.
     store = Store(settings.bot.database, readonly=True)
     first = store.next_reminder_at()
-    assert first == datetime(2026, 11, 23, 7, 41, 9, tzinfo=timezone.utc)
+    assert first == at(2026, 11, 23, 7, 41, 9)
     clock.set(first + timedelta(seconds=1))
     running.daemon.wake()
     reminder = _message(smtp_sink.wait_for(2, WAIT)[1])
     assert reminder["Subject"].startswith("[Lumen-Bot] Rappel")
-    assert "6638150 – échéance 24/11 08:41" in reminder["Subject"]  # no space lost in folding
+    assert f"6638150 – échéance {DEADLINE}" in reminder["Subject"]  # no space lost in folding
     assert reminder["In-Reply-To"] == notice["Message-ID"]
 
     # The seller answers AUTORISER; the quote repeats every command word and must be ignored.
@@ -147,7 +149,7 @@ def test_return_request_end_to_end(running: Running, dovecot, smtp_sink, link_st
     body = confirmation.get_body(("plain",)).get_content()
     assert "AUTORISER : fait" in body
 
-    case = store.case_by_ref("R-2026-0001")
+    case = store.case_by_ref(ref("R", 1))
     assert case is not None and case["state"] == "return_authorized"
     events = [e["kind"] for e in store.events(case["id"])]
     assert "link_followed" in events
@@ -165,7 +167,7 @@ def test_restart_after_notice_sends_no_second_notice(dovecot, smtp_sink, link_st
                                                      clock: FixedClock,
                                                      settings: Settings) -> None:
     first = Running(settings, clock)
-    dovecot.append((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+    dovecot.append(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
     smtp_sink.wait_for(1, WAIT)
     first.settle()
     first.stop()
@@ -190,7 +192,7 @@ def test_reminder_due_while_down_goes_out_at_start(dovecot, smtp_sink, link_stan
                                                    clock: FixedClock,
                                                    settings: Settings) -> None:
     first = Running(settings, clock)
-    dovecot.append((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+    dovecot.append(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
     smtp_sink.wait_for(1, WAIT)
     first.stop()
     clock.advance(hours=30)  # two reminders (deadline-24 h and -6 h… ) due while down
@@ -208,7 +210,7 @@ def test_deadline_missed_while_down_gives_one_missed_notice(dovecot, smtp_sink, 
                                                             link_standin, clock: FixedClock,
                                                             settings: Settings) -> None:
     first = Running(settings, clock)
-    dovecot.append((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+    dovecot.append(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
     smtp_sink.wait_for(1, WAIT)
     first.stop()
     clock.advance(days=3)
@@ -238,7 +240,7 @@ def test_reply_failing_a_check_is_not_executed(running: Running, dovecot, smtp_s
                                                link_standin, clock: FixedClock,
                                                sender: str, token_ok: bool,
                                                expect_reply: bool) -> None:
-    dovecot.append((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+    dovecot.append(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
     notice = _message(smtp_sink.wait_for(1, WAIT)[0])
     if not token_ok:
         del notice["Reply-To"]
@@ -270,7 +272,7 @@ def test_smtp_intake_feeds_the_same_pipeline(tmp_path: Path, dovecot, smtp_sink,
     try:
         with smtplib.SMTP("127.0.0.1", port) as client:
             client.sendmail("donotreply@amazon.com", ["ventes@lumen-et-cie.fr"],
-                            (CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+                            shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
         notice = _message(smtp_sink.wait_for(1, WAIT)[0])
         assert "405-2290417-6638150" in notice["Subject"]
     finally:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from timeshift import at, paris, ref, shift_mail
 
 from bot.clock import FixedClock
 from bot.config import Settings, settings_from_dict
@@ -26,7 +26,7 @@ REQUEST = CORPUS / "02_fr_return_request_multipart.eml"
 REQUEST_ID = ("<0102019e40892dd0-5117729f-6b66-6cbd-bf50-4de0965c5dc8-000000"
               "@eu-west-1.amazonses.com>")
 ORDER = "405-2290417-6638150"
-START = datetime(2026, 11, 22, 7, 42, tzinfo=timezone.utc)
+START = at(2026, 11, 22, 7, 42)
 
 
 def make_settings(db: Path) -> Settings:
@@ -44,23 +44,25 @@ def store(tmp_path: Path) -> Iterator[Store]:
     settings = make_settings(tmp_path / "state.db")
     s = Store(settings.bot.database)
     service = Service(settings, s, FixedClock(START))
-    assert service.ingest(REQUEST.read_bytes()) == "case"
+    assert service.ingest(shift_mail(REQUEST.read_bytes())) == "case"
     yield s
     s.close()
 
 
 def test_explain_says_which_rule_decided_and_what_is_pending(store: Store) -> None:
-    lines = explain_case(store, "R-2026-0001")
+    lines = explain_case(store, ref("R", 1))
     text = "\n".join(lines)
-    assert lines[0] == (f"R-2026-0001: return case on order {ORDER} (amazon.fr), "
+    assert lines[0] == (f"{ref('R', 1)}: return case on order {ORDER} (amazon.fr), "
                         "state return_requested")
-    assert "deadline 2026-11-24 08:41 CET" in lines[1]  # Paris time, 48 h after the request
+    # Paris time, 48 h after the request
+    assert f"deadline {paris(at(2026, 11, 24, 7, 41)):%Y-%m-%d %H:%M %Z}" in lines[1]
     decision = next(line for line in lines if "decision:" in line)
     assert "rule ask_seller" in decision and "did not act on its own" in decision
     assert "(new case) -> return_requested" in text
     assert "reminders: 4 pending" in text
-    assert "reminder #1 due 2026-11-23 08:41 CET: pending" in text
-    assert "deadline alarm due 2026-11-24 08:41 CET: pending" in text
+    assert f"reminder #1 due {paris(at(2026, 11, 23, 7, 41)):%Y-%m-%d %H:%M %Z}: pending" in text
+    assert f"deadline alarm due {paris(at(2026, 11, 24, 7, 41)):%Y-%m-%d %H:%M %Z}: pending" \
+        in text
     assert "email new_case to claire.martin@lumen-et-cie.fr: pending" in text
     assert f"no order facts for {ORDER}" in text
     assert "UNCERTAIN" not in text
@@ -75,16 +77,16 @@ def test_explain_flags_uncertain_and_high_value_without_signature(store: Store,
                       "149.00\n", encoding="utf-8")
     assert import_orders(store, report, START).changed == 1
     with store.transaction():
-        case = store.case_by_ref("R-2026-0001")
+        case = store.case_by_ref(ref("R", 1))
         assert case is not None
         store.update_case(case["id"], uncertain=1)
-    text = "\n".join(explain_case(store, "R-2026-0001", high_value_threshold=100))
+    text = "\n".join(explain_case(store, ref("R", 1), high_value_threshold=100))
     assert "UNCERTAIN" in text
     assert "order facts: carrier unknown, tracking unknown" in text
     assert ("HIGH VALUE: order 149.00 EUR ≥ threshold 100 shipped without a tracking "
             "number") in text
     assert "without signature confirmation on record" in text
-    quiet = "\n".join(explain_case(store, "R-2026-0001", high_value_threshold=200))
+    quiet = "\n".join(explain_case(store, ref("R", 1), high_value_threshold=200))
     assert "HIGH VALUE" not in quiet
 
 
@@ -94,7 +96,7 @@ def test_unknown_case() -> None:
 
 
 def test_evidence_zip_lists_messages_it_cannot_include(store: Store, tmp_path: Path) -> None:
-    out = export_evidence(store, "R-2026-0001", tmp_path / "out" / "evidence.zip", None)
+    out = export_evidence(store, ref("R", 1), tmp_path / "out" / "evidence.zip", None)
     with zipfile.ZipFile(out) as zf:
         names = zf.namelist()
         summary = zf.read("summary.txt").decode("utf-8")
@@ -106,7 +108,7 @@ def test_evidence_zip_lists_messages_it_cannot_include(store: Store, tmp_path: P
     assert f"{REQUEST_ID}  return_request  NOT included (not stored)" in summary
     assert "rule ask_seller" in summary
     assert data["not_included"] == [REQUEST_ID]
-    assert data["case"]["ref"] == "R-2026-0001"
+    assert data["case"]["ref"] == ref("R", 1)
     assert data["missing"] == ["carrier", "tracking", "ship_date", "signature", "buy_shipping"]
     assert data["order"]["items"][0]["sku"] == "LMN-STRIP-5M-RGB"
     assert not (tmp_path / "out" / "evidence.zip.part").exists()
@@ -122,13 +124,13 @@ def test_evidence_zip_includes_raw_mail_found_and_quarantined(store: Store,
                                    kind="unrecognized", status="quarantined",
                                    reason="unrecognized")
         store.quarantine(row, "unrecognized", raw, START)
-    out = export_evidence(store, "R-2026-0001", tmp_path / "e.zip", CORPUS)
+    out = export_evidence(store, ref("R", 1), tmp_path / "e.zip", CORPUS)
     with zipfile.ZipFile(out) as zf:
         names = zf.namelist()
         data = json.loads(zf.read("summary.json"))
         included = [n for n in names if n.startswith("messages/")]
         assert len(included) == 1
-        assert zf.read(included[0]) == REQUEST.read_bytes()
+        assert zf.read(included[0]) == REQUEST.read_bytes()  # as found in the folder
         assert zf.read("quarantine/0001-odd@x.eml") == raw
     assert data["not_included"] == []
     assert data["quarantined"][0]["message_id"] == "<odd@x>"

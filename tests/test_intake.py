@@ -3,16 +3,15 @@ server restart during IDLE, triage on headers."""
 
 from __future__ import annotations
 
-import email
 import threading
-import email.policy
 import re
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from timeshift import at, shift_mail
 
 from bot.clock import FixedClock
 from bot.core.triage import is_candidate
@@ -20,8 +19,8 @@ from bot.daemon import Daemon
 from tests.test_e2e_skeleton import WAIT, Running, make_settings
 
 CORPUS = Path(__file__).parent / "corpus"
-RETURN = (CORPUS / "02_fr_return_request_multipart.eml").read_bytes()
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+RETURN = shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+NOW = at(2026, 11, 22, 9, 0)
 
 
 def return_request(n: int, when: datetime) -> bytes:
@@ -56,7 +55,7 @@ def test_first_sync_is_backfill_with_one_summary(tmp_path: Path, dovecot, smtp_s
     summary = mails[0].message
     assert "12 dossier(s)" in str(summary["Subject"])
     body = summary.get_body(("plain",)).get_content()
-    assert body.count("R-2026-") == 12
+    assert body.count(f"R-{NOW.year}-") == 12
     with sqlite3.connect(tmp_path / "s.db") as conn:
         assert conn.execute("select count(*) from cases").fetchone()[0] == 15
         merged = conn.execute("select count(*) from outbox where status = 'merged'").fetchone()
@@ -130,7 +129,7 @@ def test_dovecot_restart_during_idle(tmp_path: Path, dovecot, smtp_sink,  # type
 @pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.eml")
                                          if p.name != "15_ignore_newsletter.eml"))
 def test_every_relevant_corpus_mail_survives_triage(name: str) -> None:
-    raw = (CORPUS / name).read_bytes()
+    raw = shift_mail((CORPUS / name).read_bytes())
     header = raw.split(b"\n\n", 1)[0] + b"\n\n"
     assert is_candidate(header, ("assistant@lumen-et-cie.fr",),
                         ("claire.martin@lumen-et-cie.fr",))
@@ -175,7 +174,7 @@ def test_backfill_dry_run_then_real(tmp_path: Path, dovecot, smtp_sink, link_sta
 
     for name in ("02_fr_return_request_multipart.eml", "08_fr_claim_filed.eml",
                  "13_fr_buyer_message.eml"):
-        dovecot.append((CORPUS / name).read_bytes())
+        dovecot.append(shift_mail((CORPUS / name).read_bytes()))
     from tests.test_outbox_crash import write_config
 
     config = write_config(tmp_path, dovecot, smtp_sink, link_standin)

@@ -16,12 +16,13 @@ import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from timeshift import at
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from dovecot_oauth import IntrospectionEndpoint, OAuthDovecotServer
@@ -38,7 +39,7 @@ from bot.sandbox import SmtpSink, free_port
 
 pytestmark = pytest.mark.servers
 
-NOW = datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc)
+NOW = at(2026, 11, 22, 8, 0)
 
 
 def make_settings(db: Path, dovecot: Any, sink: SmtpSink, **sections: dict[str, Any]

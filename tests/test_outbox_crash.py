@@ -7,17 +7,21 @@ sink sees one distinct mail; a link request in flight at the crash is never repe
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from timeshift import at, clock_env, shift_mail
 
 pytestmark = pytest.mark.servers
 
 CORPUS = Path(__file__).parent / "corpus"
+# The daemon's clock starts a minute after corpus 02 was sent (shifted with it): its 48 h
+# deadline is ahead, whatever today's date.
+CLOCK_START = at(2026, 11, 22, 7, 42)
 SELLER = "claire.martin@lumen-et-cie.fr"
 
 
@@ -61,8 +65,10 @@ enabled = false
     return config
 
 
-def run_once(config: Path, failpoint: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "SELLERBOT_FAILPOINT"}
+def run_once(config: Path, failpoint: str | None = None,
+             start: datetime = CLOCK_START) -> subprocess.CompletedProcess[str]:
+    """`sellerbot run --once` with its clock starting at `start`."""
+    env = {k: v for k, v in clock_env(start).items() if k != "SELLERBOT_FAILPOINT"}
     if failpoint:
         env["SELLERBOT_FAILPOINT"] = failpoint
     return subprocess.run([sys.executable, "-m", "bot", "run", "--once", "--config", str(config)],
@@ -80,7 +86,7 @@ def outbox_statuses(db: Path) -> list[tuple[str, str]]:
 def test_crash_around_send_delivers_one_distinct_email(tmp_path: Path, dovecot, smtp_sink,  # type: ignore[no-untyped-def]
                                                        link_standin, failpoint: str) -> None:
     config = write_config(tmp_path, dovecot, smtp_sink, link_standin)
-    dovecot.append((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+    dovecot.append(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
 
     crashed = run_once(config, failpoint)
     assert crashed.returncode == 137, crashed.stderr
@@ -106,7 +112,7 @@ def test_crash_around_send_delivers_one_distinct_email(tmp_path: Path, dovecot, 
 def test_link_in_flight_at_crash_is_not_repeated(tmp_path: Path, dovecot, smtp_sink,  # type: ignore[no-untyped-def]
                                                  link_standin) -> None:
     config = write_config(tmp_path, dovecot, smtp_sink, link_standin, policy="all")
-    dovecot.append((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+    dovecot.append(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
 
     crashed = run_once(config, "during_link")
     assert crashed.returncode == 137, crashed.stderr
@@ -127,8 +133,8 @@ def test_link_in_flight_at_crash_is_not_repeated(tmp_path: Path, dovecot, smtp_s
 def test_smtp_outage_delays_but_loses_nothing(tmp_path: Path, dovecot, smtp_sink,  # type: ignore[no-untyped-def]
                                               link_standin) -> None:
     config = write_config(tmp_path, dovecot, smtp_sink, link_standin)
-    dovecot.append((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
-    dovecot.append((CORPUS / "13_fr_buyer_message.eml").read_bytes())
+    dovecot.append(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
+    dovecot.append(shift_mail((CORPUS / "13_fr_buyer_message.eml").read_bytes()))
     smtp_sink.stop()
     down = run_once(config)
     assert down.returncode == 0, down.stderr
@@ -149,7 +155,7 @@ def test_smtp_outage_delays_but_loses_nothing(tmp_path: Path, dovecot, smtp_sink
 def test_smtp_4xx_and_5xx_to_the_seller_are_retried(tmp_path: Path, dovecot, smtp_sink,  # type: ignore[no-untyped-def]
                                             link_standin) -> None:
     config = write_config(tmp_path, dovecot, smtp_sink, link_standin)
-    dovecot.append((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+    dovecot.append(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
     smtp_sink.fail_next(1, code=451)
     assert run_once(config).returncode == 0
     assert outbox_statuses(tmp_path / "state.db") == [("email", "retrying")]

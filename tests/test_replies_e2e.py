@@ -11,9 +11,11 @@ import email
 import email.policy
 from collections.abc import Callable
 from datetime import timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from timeshift import shift_mail
 
 from bot.clock import FixedClock
 from tests.test_e2e_skeleton import (BOT, CORPUS, SELLER, START, WAIT, Running, _message,
@@ -28,7 +30,7 @@ def _headers(notice: email.message.EmailMessage, sender: str, subject_prefix: st
     return (f"From: Claire Martin <{sender}>\n"
             f"To: {notice['Reply-To']}\n"
             f"Subject: {subject_prefix}{notice['Subject']}\n"
-            "Date: Sun, 22 Nov 2026 10:50:00 +0100\n"
+            f"Date: {format_datetime(START + timedelta(hours=2))}\n"
             f"Message-ID: {message_id}\n"
             f"In-Reply-To: {notice['Message-ID']}\n"
             f"References: {notice['Message-ID']}\n"
@@ -84,7 +86,7 @@ def bot(tmp_path: Path, dovecot, smtp_sink, link_standin):  # type: ignore[no-un
 
 
 def _notice(dovecot, smtp_sink) -> email.message.EmailMessage:  # type: ignore[no-untyped-def]
-    dovecot.append((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())
+    dovecot.append(shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes()))
     return _message(smtp_sink.wait_for(1, WAIT)[0])
 
 

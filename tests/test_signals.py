@@ -3,23 +3,23 @@ configuration. Waits are bounded polls of the SQLite file, never sleeps."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from timeshift import at, clock_env
 
 from tests.test_intake import return_request
 from tests.test_outbox_crash import run_once, write_config
 
 pytestmark = pytest.mark.servers
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = at(2026, 11, 22, 9, 0)  # the daemons' clock starts here; the mails are dated before
 
 
 def until(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
@@ -44,7 +44,7 @@ def count(db: Path, sql: str) -> int:
 def start(config: Path, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)],
                             stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                            env={k: v for k, v in os.environ.items()
+                            env={k: v for k, v in clock_env(NOW).items()
                                  if k != "SELLERBOT_FAILPOINT"})
 
 
@@ -63,7 +63,7 @@ def test_sigterm_during_a_batch_stops_cleanly_and_loses_nothing(tmp_path: Path, 
     finally:
         if daemon.poll() is None:
             daemon.kill()
-    again = run_once(config)
+    again = run_once(config, start=NOW)
     assert again.returncode == 0, again.stderr
     assert count(db, "select count(*) from messages") == 60
     assert count(db, "select count(distinct message_id) from messages") == 60

@@ -28,18 +28,19 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from timeshift import at, clock_env, shift_mail
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from bot.clock import FixedClock
 from bot.sandbox import ActionLinkStandIn, SmtpSink
 from bot.service import Origin
 from tests.test_abuse import (CORPUS, RETURN_02, SELLER, make_service, parsed,
-                              return_request_for, rewrite)
+                              return_request_for)
 from tests.test_e2e_skeleton import Running, make_settings
 from tests.test_outbox_crash import write_config
 
@@ -49,6 +50,7 @@ SEED = int(os.environ.get("SELLERBOT_TORTURE_SEED", "20261122"))
 N_MESSAGES = 300
 N_KILLS = 20
 WAIT = 30.0
+CLOCK_START = at(2026, 11, 22, 9, 0)  # every daemon started here runs from this instant
 _PAUSE = threading.Event()  # never set: .wait(x) is a bounded pause between db polls
 
 
@@ -88,7 +90,7 @@ class DaemonProcess:
     """`python -m bot run --config F` in its own process group (killed as a whole)."""
 
     def __init__(self, config: Path, log: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if k != "SELLERBOT_FAILPOINT"}
+        env = {k: v for k, v in clock_env(CLOCK_START).items() if k != "SELLERBOT_FAILPOINT"}
         self.log = log
         self._out = open(log, "ab")
         self.proc = subprocess.Popen(
@@ -128,7 +130,7 @@ def test_kill_minus_9_twenty_times_loses_and_doubles_nothing(  # type: ignore[no
     rng = random.Random(SEED)
     db = tmp_path / "state.db"
     log = tmp_path / "daemon.log"
-    when = datetime.now(timezone.utc) - timedelta(minutes=2)
+    when = CLOCK_START - timedelta(minutes=2)
     orders = [f"405-{3300000 + n:07d}-{7700000 + n:07d}" for n in range(N_MESSAGES)]
     raws = [return_request_for(order, when, f"<rr-{n}@amazonses.com>")
             for n, order in enumerate(orders)]
@@ -239,7 +241,7 @@ def test_kill_minus_9_twenty_times_loses_and_doubles_nothing(  # type: ignore[no
 def test_outages_lose_and_double_nothing(tmp_path: Path, dovecot,  # type: ignore[no-untyped-def]
                                          smtp_sink: SmtpSink,
                                          link_standin: ActionLinkStandIn) -> None:
-    now = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+    now = at(2026, 11, 22, 9, 0)
     clock = FixedClock(now)
     settings = make_settings(tmp_path / "s.db", dovecot, smtp_sink, link_standin,
                              policy={"auto_authorize": "all"},
@@ -320,7 +322,7 @@ def _rss_kb() -> int:
 @pytest.fixture
 def hostile(tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn):  # type: ignore[no-untyped-def]
     svc = make_service(tmp_path, smtp_sink, link_standin,
-                       FixedClock(datetime(2026, 11, 22, 7, 42, tzinfo=timezone.utc)))
+                       FixedClock(at(2026, 11, 22, 7, 42)))
     counter = iter(range(1, 10**9))
 
     def feed(raw: bytes) -> str:
@@ -333,7 +335,7 @@ def hostile(tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn
     svc.store.close()
 
 
-CORPUS_RAWS = [p.read_bytes() for p in sorted(CORPUS.glob("*.eml"))]
+CORPUS_RAWS = [shift_mail(p.read_bytes()) for p in sorted(CORPUS.glob("*.eml"))]
 
 
 @st.composite

@@ -8,6 +8,7 @@ wall clock instead of the injected one then disagrees with the test by 400 days 
 - `shifted(dt)`: an existing instant, shifted.
 - `shift_mail(raw)`: the mail with its date headers (Date, Resent-Date, Received's dates) shifted;
   sellerbot dates events from the Date header.
+- `ref("R", 1)`: the case reference sellerbot gives the first return case (its year moves).
 - `clock_env(start)`: the environment a daemon subprocess needs to run on a clock that starts at
   `start` (the daemon's documented `SELLERBOT_CLOCK_START`).
 
@@ -20,10 +21,12 @@ import os
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from email.utils import format_datetime, parsedate_to_datetime
+from zoneinfo import ZoneInfo
 
 SHIFT_DAYS = int(os.environ.get("SELLERBOT_TEST_SHIFT_DAYS", "0") or 0)
 SHIFT = timedelta(days=SHIFT_DAYS)
 CLOCK_ENV = "SELLERBOT_CLOCK_START"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def shifted(dt: datetime) -> datetime:
@@ -35,6 +38,12 @@ def shifted(dt: datetime) -> datetime:
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
        tz: tzinfo = timezone.utc) -> datetime:
     return shifted(datetime(year, month, day, hour, minute, second, tzinfo=tz))
+
+
+def paris(dt: datetime) -> datetime:
+    """The instant in the French marketplace's zone, for expected texts ("24/11 08:41 CET"):
+    a shifted instant may fall on the other side of a daylight-saving change."""
+    return dt.astimezone(PARIS)
 
 
 _DATE_HEADER = re.compile(rb"^(Date|Resent-Date|Delivery-Date):[ \t]*(.*?)(\r?\n)(?![ \t])",
@@ -65,6 +74,13 @@ def shift_mail(raw: bytes) -> bytes:
     return _DATE_HEADER.sub(repl, raw)
 
 
+def ref(prefix: str, number: int, when: datetime | None = None) -> str:
+    """A case reference as sellerbot numbers it (`R-2026-0001`): its year is the clock's at the
+    case's opening (`when`, default the suite's reference day, 22 Nov 2026), so it moves too."""
+    year = (when or at(2026, 11, 22)).year
+    return f"{prefix}-{year}-{number:04d}"
+
+
 def clock_env(start: datetime, env: dict[str, str] | None = None) -> dict[str, str]:
     """A copy of `env` (default: this process's) that starts a daemon's clock at `start`."""
     out = dict(os.environ if env is None else env)
@@ -72,4 +88,4 @@ def clock_env(start: datetime, env: dict[str, str] | None = None) -> dict[str, s
     return out
 
 
-__all__ = ["CLOCK_ENV", "SHIFT", "SHIFT_DAYS", "at", "clock_env", "shift_mail", "shifted"]
+__all__ = ["CLOCK_ENV", "SHIFT", "SHIFT_DAYS", "PARIS", "at", "clock_env", "paris", "ref", "shift_mail", "shifted"]
