@@ -347,7 +347,7 @@ def outbox_retry(ctx: click.Context, config: str | None, every: bool,
     if every == (effect_id is not None):
         raise click.UsageError("give one effect ID or --all")
     settings, store = _store(config)
-    service = Service(settings, store, SystemClock())
+    service = Service(settings, store, _clock())
     if every:
         ids = service.rearm_seller_mail()
     else:
