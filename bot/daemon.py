@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import multiprocessing
 import os
 import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import date
 from email.parser import BytesHeaderParser
@@ -27,9 +26,8 @@ from imapclient.exceptions import LoginError
 from bot import failpoints
 from bot.clock import Clock
 from bot.config import ImapSettings, Settings
-from bot.core.parse import parse_message
 from bot.core.triage import is_candidate
-from bot.domain import Notice
+from bot.domain import Kind, Notice
 from bot.edges import systemd
 from bot.edges.intake import SmtpIntake
 from bot.edges.mailbox import Fetched, FolderWatcher, ImapAccount, backoff_delays
@@ -37,6 +35,7 @@ from bot.edges.metrics import MetricsServer
 from bot.edges.oauth import token_source_for
 from bot.edges.scheduler import WakeScheduler
 from bot.edges.store import Store
+from bot.edges.workers import OverBudget, WorkerPool
 from bot.service import Origin, Service, body_hash, normalize_eol
 
 log = logging.getLogger("sellerbot.daemon")
@@ -45,9 +44,15 @@ log = logging.getLogger("sellerbot.daemon")
 _HEADERS = BytesHeaderParser(policy=compat32)
 
 
-def _parse_chunk(raws: list[bytes], options: dict[str, Any]) -> list[Notice]:
-    """Module-level so a process pool can call it: parsing is pure and CPU-bound."""
-    return [parse_message(raw, **options) for raw in raws]
+#: What a parse worker runs (bot.edges.workers names it, it does not import the core).
+PARSE_TARGET = "bot.core.parse:parse_message"
+
+
+def _bounded(result: Notice | OverBudget) -> Notice:
+    """A mail that exceeded its parse budget is quarantined as too_complex, with the reason."""
+    if isinstance(result, OverBudget):
+        return Notice(kind=Kind.UNRECOGNIZED, error=f"too_complex: {result.reason}")
+    return result
 
 
 @dataclass
@@ -139,6 +144,8 @@ class Daemon:
         self._reload_with: Any = None
         self._waiting: set[str] = set()
         self._processed = threading.Condition()
+        self._pool: WorkerPool | None = None
+        self._pool_broken = False
 
     # -- shared -------------------------------------------------------------------------
     def _open(self) -> Service:
@@ -149,7 +156,28 @@ class Daemon:
         self.service.recover_inflight()
         return self.service
 
+    def _parse_all(self, service: Service, raws: list[bytes]) -> list[Notice]:
+        """Parse on every core, each mail within `bot.parse_budget_seconds` of wall time
+        (enforced outside the parser: a worker past it is killed). If workers cannot be
+        started at all, parse here (still under the HTML caps) and say so."""
+        if not raws:
+            return []
+        if not self._pool_broken:
+            if self._pool is None:
+                self._pool = WorkerPool(PARSE_TARGET, os.cpu_count() or 1,
+                                        self.settings.bot.parse_budget_seconds)
+            try:
+                return [_bounded(r) for r in self._pool.map(raws, service.parse_options())]
+            except OSError as exc:
+                self._pool_broken = True
+                log.error("cannot start parse workers (%s): parsing in the daemon, without a "
+                          "time budget", exc)
+        return [service.parse(raw) for raw in raws]
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -203,12 +231,7 @@ class Daemon:
         relevant = [is_candidate(raw.split(b"\n\n", 1)[0] + b"\n\n", bots, sellers)
                     for raw in raws]
         wanted = [raw for raw, keep in zip(raws, relevant) if keep]
-        if pool is not None and len(wanted) > 8:
-            options = service.parse_options()
-            chunks = [wanted[i:i + 16] for i in range(0, len(wanted), 16)]
-            return _Prepared(batch, raws, relevant,
-                             futures=[pool.submit(_parse_chunk, c, options) for c in chunks])
-        return _Prepared(batch, raws, relevant, notices=[service.parse(r) for r in wanted])
+        return _Prepared(batch, raws, relevant, notices=self._parse_all(service, wanted))
 
     def _apply_batch(self, service: Service, watcher: FolderWatcher, account: str,
                      uidvalidity: int, prepared: _Prepared,
@@ -280,27 +303,20 @@ class Daemon:
         mailboxes = self.settings.mailboxes()
         if not mailboxes:
             return
-        cores = os.cpu_count() or 1
-        pool = ProcessPoolExecutor(max_workers=cores,
-                                   mp_context=multiprocessing.get_context("fork")) \
-            if cores > 1 else None
-        try:
-            for imap in mailboxes:
-                account = imap_account(imap)
-                for folder in imap.folders:
-                    watcher = FolderWatcher(account, folder, batch_size=imap.batch_size)
-                    try:
-                        self._sync_folder(service, watcher, account.name, pool)
-                    except Exception as exc:
-                        if raise_errors:
-                            raise
-                        log.warning("catch-up of %s/%s failed (%s); the watcher will retry",
-                                    account.host, folder, exc)
-                    finally:
-                        watcher.close()
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+        # Parsing goes to the daemon's bounded workers (_parse_all), not a forked pool.
+        for imap in mailboxes:
+            account = imap_account(imap)
+            for folder in imap.folders:
+                watcher = FolderWatcher(account, folder, batch_size=imap.batch_size)
+                try:
+                    self._sync_folder(service, watcher, account.name, None)
+                except Exception as exc:
+                    if raise_errors:
+                        raise
+                    log.warning("catch-up of %s/%s failed (%s); the watcher will retry",
+                                account.host, folder, exc)
+                finally:
+                    watcher.close()
 
     def backfill(self, since: date, progress: Callable[[str, int, int], None] | None = None
                  ) -> Stats:
@@ -430,7 +446,7 @@ class Daemon:
     def start(self) -> None:
         """Open the store, catch up with the mailbox, start the watchers and the scheduler."""
         service = self._open()
-        self._catch_up(service, raise_errors=False)  # forks parse workers: before any thread
+        self._catch_up(service, raise_errors=False)
         if self.settings.metrics.enabled:
             m = self.settings.metrics
             self._metrics = MetricsServer(self.db_path, m.host, m.port,
@@ -563,7 +579,8 @@ class Daemon:
                     continue
                 if kind == "mail":
                     raw, origin = item
-                    status = service.ingest(raw, origin)
+                    status = service.ingest(
+                        raw, origin, parse=lambda r: self._parse_all(service, [r])[0])
                     with self._processed:
                         self.stats.count(status)
                         self._processed.notify_all()
