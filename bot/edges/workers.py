@@ -30,6 +30,7 @@ from typing import Any
 log = logging.getLogger("sellerbot.workers")
 
 _CHILD = "from bot.edges.workers import _child_main; _child_main()"
+STARTUP_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,21 @@ class WorkerPool:
         self._lock = threading.Lock()
 
     def _spawn(self) -> _Worker:
-        return _Worker(self.target)
+        """A new worker, once it has imported its target: start-up (a fresh interpreter,
+        slow on a loaded machine) never counts against an item's budget."""
+        worker = _Worker(self.target)
+        if not worker.results.poll(STARTUP_TIMEOUT):
+            worker.kill()
+            raise OSError(f"a worker for {self.target} did not start in {STARTUP_TIMEOUT} s")
+        try:
+            ready = worker.results.recv_bytes()
+        except (EOFError, OSError):
+            ready = b""
+        if ready != b"ready":
+            code = worker.proc.poll()
+            worker.kill()
+            raise OSError(f"a worker for {self.target} failed to start (exit status {code})")
+        return worker
 
     def _take(self) -> _Worker:
         while self._idle:
@@ -176,6 +191,7 @@ def _child_main() -> None:
     _die_with_parent(parent, requests)
     module, _, name = os.environ["SELLERBOT_WORKER_TARGET"].partition(":")
     func: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    results.send_bytes(b"ready")
     while True:
         try:
             item, kwargs = pickle.loads(requests.recv_bytes())
