@@ -7,7 +7,7 @@
   workers, the store and the outbox), each one handled within a bound (the parse budget plus
   slack), the daemon alive after all of them.
 * Every HTML-handling function on nested input at the largest size the caps let through
-  finishes within the parse budget (the linearity itself is measured in bench/html.py).
+  finishes within the parse budget (the linearity itself is measured in bench/html_linear.py).
 """
 
 from __future__ import annotations
