@@ -415,6 +415,9 @@ _NESTING_TAG = re.compile(
     r"br|img|hr|meta|link|input|area|base|embed|source|track|wbr|param)\b)[a-zA-Z]")
 
 
+_STEP = {"": 1, "/": -1}
+
+
 def _deeper(depth: int, step: int) -> int:
     return depth + step if depth + step > 0 else 0  # a stray end tag is ignored, as parsers do
 
@@ -426,8 +429,11 @@ def check_html_budget(html: str) -> None:
         raise TooComplex(f"HTML body of {len(html):,} characters (limit {HTML_MAX_CHARS:,})")
     if html.count("<") <= HTML_MAX_DEPTH:
         return
-    steps = [-1 if slash else 1 for slash in _NESTING_TAG.findall(html)]
-    depth = max(accumulate(steps, _deeper, initial=0))
+    steps = list(map(_STEP.__getitem__, _NESTING_TAG.findall(html)))  # +1 open, -1 close
+    prefix = list(accumulate(steps))  # C speed; the depth, while no end tag is stray
+    depth = max(prefix, default=0)
+    if depth <= HTML_MAX_DEPTH and min(prefix, default=0) < 0:
+        depth = max(accumulate(steps, _deeper, initial=0))  # stray end tags: the exact way
     if depth > HTML_MAX_DEPTH:
         raise TooComplex(f"HTML nested {depth} levels deep (limit {HTML_MAX_DEPTH})")
 
