@@ -284,7 +284,10 @@ class Daemon:
                                        self.clock.now())
             return 0
         service.backfill = state is None  # first sync of this folder: history, not news
-        service.hold_notices = True
+        # History (first sync) gets one summary above 10 cases; a later catch-up (after a
+        # restart or an outage) is news: each case gets its own notice, the thread its
+        # reply acts on, however many there are.
+        service.hold_notices = state is None
         try:
             return self._sync_uids(service, watcher, account, uids, uidvalidity, pool)
         finally:
