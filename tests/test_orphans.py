@@ -18,6 +18,7 @@ import textwrap
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -162,7 +163,7 @@ def test_a_live_daemon_is_never_reclaimed(tmp_path: Path) -> None:
 
 
 def _raws(first: int, n: int) -> list[bytes]:
-    when = CLOCK_START.replace(second=0) - __import__("datetime").timedelta(minutes=2)
+    when = CLOCK_START - timedelta(minutes=2)
     return [return_request_for(f"405-{5500000 + k:07d}-{8800000 + k:07d}", when,
                                f"<orphan-{k}@amazonses.com>") for k in range(first, first + n)]
 
