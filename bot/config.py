@@ -133,7 +133,7 @@ class BotSettings(_Section):
     #: No mail has reached the seller for this long while some wait: CRITICAL, doctor fails.
     smtp_alert_minutes: int = Field(default=30, ge=1)
     #: Wall time one message may take to parse (in a worker); beyond: quarantined too_complex.
-    parse_budget_seconds: float = Field(default=10.0, gt=0, le=600)
+    parse_budget_seconds: float = Field(default=5.0, gt=0, le=600)
 
     _addr = field_validator("address")(lambda v: _check_email(v))
 
