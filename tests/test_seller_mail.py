@@ -13,9 +13,11 @@ import json
 import logging
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime, timedelta
@@ -52,8 +54,13 @@ def _statuses(store: Store) -> list[str]:
 
 
 def test_535_then_accepting_delivers_once_and_tells_the_operator(
-        tmp_path: Path, link_standin: ActionLinkStandIn,
-        caplog: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, link_standin: ActionLinkStandIn, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    notify_dir = tempfile.mkdtemp(prefix="sb-notify-", dir="/tmp")  # AF_UNIX: a short path
+    systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    systemd.bind(f"{notify_dir}/notify")
+    systemd.settimeout(0)
+    monkeypatch.setenv("NOTIFY_SOCKET", f"{notify_dir}/notify")
     start = at(2026, 11, 22, 7, 42)
     clock = FixedClock(start)
     with SmtpSink(auth=(USER, GOOD)) as sink:
@@ -75,6 +82,16 @@ def test_535_then_accepting_delivers_once_and_tells_the_operator(
         assert [r for r in caplog.records if r.levelno == logging.CRITICAL
                 and "cannot be mailed" in r.getMessage()], "one CRITICAL line for the outage"
         assert len([r for r in caplog.records if r.levelno == logging.CRITICAL]) == 1
+        status = []
+        while True:
+            try:
+                status.append(systemd.recv(4096).decode())
+            except BlockingIOError:
+                break
+        systemd.close()
+        os.unlink(f"{notify_dir}/notify")
+        os.rmdir(notify_dir)
+        assert any(m.startswith("STATUS=CRITICAL: seller unreachable") for m in status), status
         checks = {r.name: r for r in doctor(settings, clock.now())}
         assert not checks["seller mail"].ok and "535" in checks["seller mail"].detail
         conn = sqlite3.connect(settings.bot.database)
