@@ -27,9 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core.parse import parse_message  # noqa: E402
-from bot.core.parse import mime  # noqa: E402
-from bot.core.parse.links import html_links  # noqa: E402
+from bot.core.parse import (
+    mime,
+    parse_message,
+)
+from bot.core.parse.links import html_links
 
 HEAD = (b"From: Amazon <donotreply@amazon.com>\nTo: ventes@example.fr\nSubject: Retour\n"
         b"Message-ID: <bench@amazon.com>\nDate: Sun, 22 Nov 2026 07:41:00 +0000\n"

@@ -669,7 +669,7 @@ class Daemon:
                 if kind == "mail":
                     raw, origin = item
                     status = service.ingest(
-                        raw, origin, parse=lambda r: self._parse_all(service, [r])[0])
+                        raw, origin, parse=lambda r, s=service: self._parse_all(s, [r])[0])
                     with self._processed:
                         self.stats.count(status)
                         self._processed.notify_all()

@@ -15,8 +15,7 @@ from typing import Any
 import tenacity
 
 from bot import failpoints
-from bot.edges import links, mailer
-from bot.edges import systemd
+from bot.edges import links, mailer, systemd
 from bot.edges.store import parse_iso, private_file
 from bot.runtime import Runtime
 

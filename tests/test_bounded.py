@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from bot.clock import FixedClock
-from bot.core.parse import parse_message
-from bot.core.parse import mime
+from bot.core.parse import mime, parse_message
 from bot.daemon import Daemon
 from bot.edges.workers import OverBudget, WorkerPool
 from bot.service import Origin
@@ -128,9 +129,10 @@ def generated(draw: st.DrawFn) -> bytes:
 def intake_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     """A daemon in this process with no mailbox: mail comes in through `submit`, the entry
     of its intake (what the IMAP watchers and the SMTP intake call)."""
+    import threading
+
     from bot.config import settings_from_dict
     from bot.sandbox import ActionLinkStandIn, SmtpSink
-    import threading
 
     tmp = tmp_path_factory.mktemp("fuzz")
     with SmtpSink() as sink, ActionLinkStandIn() as standin:

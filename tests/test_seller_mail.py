@@ -21,7 +21,6 @@ import tempfile
 import threading
 import time
 from datetime import datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
