@@ -371,6 +371,11 @@ def _lock_state(db_path: str) -> CheckResult:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc").is_dir():
+                return CheckResult("daemon lock", True,
+                                   f"held by a leftover process of sellerbot pid {pid}, which "
+                                   "is gone: the next start ends it and takes the lock",
+                                   warning=True)
             return CheckResult("daemon lock", True,
                                "held: a sellerbot is running" + (f" (pid {pid})" if pid else ""))
         fcntl.flock(fd, fcntl.LOCK_UN)

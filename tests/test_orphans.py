@@ -133,6 +133,8 @@ def test_a_leftover_of_a_dead_daemon_holding_the_lock_is_reclaimed(
                          text=True, timeout=30, check=True, cwd=str(ROOT))
     orphan = int(out.stdout.strip())
     assert _state(orphan) is not None
+    from bot.ops import _lock_state
+    assert "leftover" in _lock_state(str(db)).detail  # what doctor shows meanwhile
     with caplog.at_level(logging.WARNING, logger="sellerbot.daemon"):
         lock = InstanceLock(str(db))
         lock.acquire()
