@@ -184,6 +184,11 @@ def _die_with_parent(parent: int, requests: Connection) -> None:
 
 def _child_main() -> None:
     """The worker's loop: one item in, one pickled result out, until the pipe closes."""
+    # Stopping is the daemon's business: a Ctrl-C or a unit-wide SIGTERM (KillMode=
+    # control-group) must not kill a worker mid-mail, or that mail would look too complex.
+    # The daemon ends its workers when it closes; if it dies, they die with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     parent = int(os.environ["SELLERBOT_WORKER_PARENT"])
     r_req, w_res = (int(fd) for fd in os.environ["SELLERBOT_WORKER_FDS"].split(","))
     requests = Connection(r_req, writable=False)
