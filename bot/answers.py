@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
+from bot.core.courtesy import has_greeting, has_signoff
 from bot.core.drafts import appeal_draft, claim_answer_draft
 from bot.core.guardrails import check_buyer_message
 from bot.core.state import transition
@@ -62,6 +63,9 @@ class AnswerFlow(Runtime):
                "seller_name": s.seller.name, "text": "", "rma": None, "return_address": None,
                "refund_amount": data.get("amount"), "items": data.get("items") or [],
                "ref": case["ref"], "lang": lang, "bot_name": s.bot.name, **extra}
+        own = str(extra.get("text") or "")
+        # Sent as written: the template adds a greeting or sign-off only where it is missing.
+        ctx.update(own_greeting=has_greeting(own), own_signoff=has_signoff(own))
         subject, text, _html = self.renderer.render_parts(template, lang, ctx)
         violations = check_buyer_message(f"{subject}\n{text}",
                                          allowed_hosts=tuple(s.buyer.allowed_hosts))
@@ -71,7 +75,7 @@ class AnswerFlow(Runtime):
             return None
         alias, thread = self._relay_target(case)
         contact = data.get("links", {}).get("reply")
-        if alias is None or not s.buyer.sender:
+        if alias is None or not s.buyer.sender or not s.buyer.answers:
             # No relay address known (return mails carry a contact link, not an alias), or
             # no approved sender configured: hand the seller the text to paste.
             results.append({"command": command, "ok": True, "text": "paste",
@@ -91,7 +95,8 @@ class AnswerFlow(Runtime):
             msg["In-Reply-To"] = thread
             msg["References"] = thread
         msg.set_content(text)
-        self.store.enqueue(kind="email", effect_key=f"buyer:{case['ref']}:{command}:{source}",
+        key = f"buyer:{case['ref']}:{command}:{source}"
+        self.store.enqueue(kind="email", effect_key=key,
                            now=now, case_id=case["id"], message_id=message_id,
                            payload={"from": s.buyer.sender, "to": [alias],
                                     "raw": wire(msg), "template": template,
@@ -100,7 +105,7 @@ class AnswerFlow(Runtime):
                              from_state=case["state"], to_state=None,
                              reason=f"{template} to {mask(alias)}")
         results.append({"command": command, "ok": True, "text": "buyer_sent",
-                        "to": mask(alias)})
+                        "to": mask(alias), "effect": key})
         return None
 
     def _buyer_answer_sent(self, effect: dict[str, Any], now: datetime) -> None:
@@ -117,12 +122,38 @@ class AnswerFlow(Runtime):
         if outcome.to_state is not None:
             self.store.update_case(case["id"], state=str(outcome.to_state), updated_at=iso(now))
             self.store.cancel_reminders(case["id"], now)
+        self._answer_after_buyer_mail(effect, now)
+
+    def _answer_after_buyer_mail(self, effect: dict[str, Any], now: datetime) -> None:
+        """The seller's confirmation, once every buyer mail of her reply has its outcome:
+        it then tells what happened and the state after the send, not before."""
+        reply = (effect["payload"].get("on_sent") or {}).get("reply")
+        if not reply:
+            return
+        group = self.store.buyer_effects_for_reply(reply["in_reply_to"])
+        if any(e["status"] in ("pending", "retrying", "inflight") for e in group):
+            return
+        failed = {e["effect_key"]: e.get("last_error") or e["status"] for e in group
+                  if e["status"] != "done"}
+        results = [({"command": r["command"], "ok": False, "text": "send_failed",
+                     "detail": failed[r["effect"]], "ref": r.get("ref")}
+                    if r.get("effect") in failed else r) for r in reply["results"]]
+        thread_case = self.store.case(reply["case_id"]) if reply.get("case_id") else None
+        self._email_seller(thread_case, "command_result", now,
+                           effect_key=f"result:{reply['in_reply_to']}", to=reply["to"],
+                           in_reply_to=reply["in_reply_to"],
+                           references=tuple(reply["references"]),
+                           extra={"results": results, "errors": reply.get("errors", []),
+                                  "limited": reply.get("limited")})
 
     def _buyer_answer_failed(self, effect: dict[str, Any], error: str, now: datetime) -> None:
         """Refused for good (e.g. sender not approved): the case stays open, reminders keep
         running, and the seller hears why."""
         case = self.store.case(effect["case_id"])
         on_sent = effect["payload"]["on_sent"]
+        if on_sent.get("reply"):
+            self._answer_after_buyer_mail(effect, now)  # one answer saying it failed
+            return
         self._email_seller(case, "command_result", now,
                            effect_key=f"buyer-failed:{effect['id']}",
                            extra={"results": [{"command": on_sent["command"], "ok": False,

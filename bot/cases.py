@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from bot.core import deadlines
 from bot.core.decide import Change, decide, reminder_kind_for
 from bot.core.match import pick_case
+from bot.core.orders import order_value
 from bot.core.state import CASE_KIND_OF, REF_PREFIX, event_name, is_open, transition
 from bot.domain import OPEN_STATES_SQL, CaseKind, CaseState, LinkRole, Notice
 from bot.edges.store import iso, parse_iso
@@ -49,7 +51,7 @@ class CaseFlow(Runtime):
             "customer_comment": notice.customer_comment,
             "amount": notice.amount.to_json() if notice.amount else None,
             "links": {str(link.role): link.target for link in notice.links},
-            "policy_status": notice.policy_status,
+            "policy_status": notice.policy_status, "policy_remark": notice.policy_remark,
             "message_text": notice.message_text, "buyer_name": notice.buyer_name,
             "decision": notice.decision, "source_message_id": notice.message_id,
             "subject": notice.subject, "tracking": notice.tracking,
@@ -100,13 +102,20 @@ class CaseFlow(Runtime):
                              source_message_id=notice.message_id, from_state=before,
                              to_state=after, reason=outcome.reason)
         decision = decide(Change(before, after, notice, parse_iso(case["deadline"]),
-                                 parse_iso(case["opened_at"]) or now, now), self.policy)
+                                 parse_iso(case["opened_at"]) or now, now,
+                                 known_value=self._known_value(notice.order_id)), self.policy)
         self.store.add_event(case["id"], now, "decision", source_message_id=notice.message_id,
                              from_state=None, to_state=None,
                              reason=f"rule {decision.rule}: {decision.reason}")
         self._run_actions(case, decision.actions, now)
         log.info("case %s %s -> %s (rule %s)", case["ref"], before, after, decision.rule)
         return "case"
+
+    def _known_value(self, order_id: str | None) -> Decimal | None:
+        """The order's value from an imported order report, if any."""
+        order = self.store.order(order_id) if order_id else None
+        valued = order_value(order["data"]) if order else None
+        return valued[0] if valued else None
 
     def _link_related(self, case: dict[str, Any], now: datetime) -> None:
         """A claim on an order with an open return: link both, note the escalation."""
@@ -148,11 +157,16 @@ class CaseFlow(Runtime):
         for action in actions:
             if action.name == "notify":
                 extra = {k: v for k, v in action.args.items() if k != "template"}
-                if action.args["template"] == "auto_action" and \
-                        self.settings.links.effective_mode != "follow":
+                if extra.get("recommend"):
+                    # Recorded first, so the mail, `show` and `explain` tell the same story:
+                    # a recommendation, nothing requested from Amazon.
                     url = case["data"].get("links", {}).get("authorize")
-                    extra["results"] = [{"command": "authorize", "ok": True, "text": "click",
-                                         "url": url, "ref": case["ref"]}]
+                    extra["recommend"] = {"url": url}
+                    self.store.add_event(case["id"], now, "recommended",
+                                         source_message_id=None, from_state=case["state"],
+                                         to_state=None,
+                                         reason=f"authorize recommended to the seller (click "
+                                                f"{url}, then FAIT); nothing requested")
                 self._email_seller(case, action.args["template"], now, extra=extra,
                                    hold=self.hold_notices
                                    and action.args["template"] == "new_case")

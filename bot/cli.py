@@ -192,15 +192,32 @@ def demo() -> None:
               help="Trust Authentication-Results from this authserv-id.")
 @click.option("--seller", multiple=True, help="Seller address (commands come from it).")
 @click.option("--bot", "bot_address", multiple=True, help="sellerbot's own address.")
+@click.option("--config", "config", default=None, type=click.Path(dir_okay=False),
+              help="Classify exactly as the daemon does: seller and bot addresses, trusted "
+                   "authserv-ids and time zone from this configuration.")
 def parse(files: tuple[str, ...], as_json: bool, authserv: tuple[str, ...],
-          seller: tuple[str, ...], bot_address: tuple[str, ...]) -> None:
+          seller: tuple[str, ...], bot_address: tuple[str, ...], config: str | None) -> None:
     """Parse emails without touching any state or network."""
     from bot.core.parse import parse_message
 
+    options: dict[str, Any] = {}
+    if config:
+        from bot.service import parse_options
+
+        try:
+            options = parse_options(load_settings(config, resolve_secrets=False))
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration error:\n{exc}") from None
+    elif not (seller or bot_address):
+        click.echo("note: without --config (or --seller/--bot) a seller's reply is not "
+                   "recognized as a command", err=True)
+    options["trusted_authserv_ids"] = (*options.get("trusted_authserv_ids", ()), *authserv)
+    options["seller_addresses"] = (*options.get("seller_addresses", ()),
+                                   *(s.lower() for s in seller))
+    options["bot_addresses"] = (*options.get("bot_addresses", ()),
+                                *(b.lower() for b in bot_address))
     for name in files:
-        notice = parse_message(Path(name).read_bytes(), trusted_authserv_ids=authserv,
-                               seller_addresses=tuple(s.lower() for s in seller),
-                               bot_addresses=tuple(b.lower() for b in bot_address))
+        notice = parse_message(Path(name).read_bytes(), **options)
         data = {"file": name, **notice.to_json()}
         if as_json:
             click.echo(json.dumps(data, ensure_ascii=False))
@@ -234,7 +251,12 @@ def status(config: str, as_json: bool) -> None:
     from bot.domain import OPEN_STATES_SQL
     from bot.edges.store import parse_iso
 
-    settings, store = _store(config, readonly=True)
+    settings = _load(config)
+    if not _has_cases_table(settings.bot.database):
+        click.echo("[]" if as_json else f"no cases yet ({settings.bot.database} has not been "
+                   "created by the daemon yet)")
+        return
+    _settings, store = _store(config, readonly=True)
     now = _clock().now()
     # Plain columns only (no JSON decoding): fast on 100,000 open cases.
     rows = store.db.execute(
@@ -253,21 +275,55 @@ def status(config: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False))
         return
+    if not out:
+        click.echo("no open cases")
+        return
     if sys.stdout.isatty():
         from rich.console import Console
-        from rich.table import Table
 
-        table = Table(title=f"{len(out)} open case(s)")
-        for col in ("ref", "kind", "awaiting", "order", "deadline", "left"):
-            table.add_column(col)
-        for o in out:
-            table.add_row(o["ref"], o["kind"], o["state"], o["order_id"] or "",
-                          (o["deadline"] or "")[:16].replace("T", " "),
-                          "OVERDUE" if o["overdue"] else f"{o['hours_left']} h")
-        Console().print(table)
+        Console().print(status_table(out))
     else:
         keys = ("ref", "kind", "state", "order_id", "deadline", "hours_left")
         click.echo("\n".join("\t".join(str(o[k] or "") for k in keys) for o in out))
+
+
+#: What the seller is expected to do, by open state (the `status` table's words).
+AWAITING = {"return_requested": "your decision", "return_received": "refund",
+            "claim_info_requested": "A-to-Z info", "claim_granted": "appeal?",
+            "message_awaiting_reply": "buyer reply", "cancel_requested": "cancel order"}
+
+
+def _has_cases_table(database: str) -> bool:
+    """False for a database the daemon has not created yet (and do not create it)."""
+    import sqlite3
+
+    if not Path(database).exists():
+        return False
+    with sqlite3.connect(f"file:{Path(database).resolve()}?mode=ro", uri=True) as conn:
+        return conn.execute("select 1 from sqlite_master where type = 'table' and "
+                            "name = 'cases'").fetchone() is not None
+
+
+def status_table(rows: list[dict[str, Any]]) -> Any:
+    """Open cases as a table that fits 80 columns: order ids and deadlines never wrap."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} open case(s)", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("ref", no_wrap=True)
+    table.add_column("awaiting", overflow="fold")
+    table.add_column("order", no_wrap=True)
+    table.add_column("deadline", no_wrap=True)
+    table.add_column("left", no_wrap=True, justify="right")
+    for o in rows:
+        from datetime import datetime
+
+        deadline = datetime.fromisoformat(o["deadline"]).strftime("%d/%m %H:%M") \
+            if o["deadline"] else ""
+        table.add_row(o["ref"], AWAITING.get(o["state"], o["state"].replace("_", " ")),
+                      o["order_id"] or "", deadline,
+                      "OVERDUE" if o["overdue"] else f"{o['hours_left']} h")
+    return table
 
 
 @main.command()
@@ -298,7 +354,8 @@ def show(config: str, ref: str) -> None:
         click.echo(f"  {local(ev['at'])}  {ev['kind']:<22} {ev['from_state'] or '':>22} -> "
                    f"{ev['to_state'] or '':<22} {ev['reason']}")
     for rem in store.reminders(case["id"]):
-        click.echo(f"  reminder {rem['kind']} #{rem['seq']} due {local(rem['due_at'])}: {rem['status']}")
+        what = "deadline alarm" if rem["kind"] == "deadline" else f"{rem['kind']} #{rem['seq']}"
+        click.echo(f"  {what} due {local(rem['due_at'])}: {rem['status']}")
     for eff in store.effects():
         if eff["case_id"] == case["id"]:
             click.echo(f"  effect {eff['kind']} {eff['effect_key']}: {eff['status']}")
@@ -395,35 +452,47 @@ def calendar(config: str, alarms: tuple[float, ...], output: Path | None) -> Non
 @main.command("check-config")
 @click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
 @click.option("--connect", is_flag=True,
-              help="Also log in to IMAP (and list folders) and SMTP; sends nothing.")
-def check_config(config: str, connect: bool) -> None:
-    """Validate the configuration file (and with --connect, the logins)."""
-    settings = _load(config)
-    problems = []
-    for box in settings.mailboxes():  # secrets are resolved now, not at the first login
-        try:
-            box.resolve_password("imap")
-        except ConfigError as exc:
-            problems.append(f"{config}: {exc}")
+              help="Also log in to IMAP (and list folders) and SMTP, and check that mail to "
+                   "the bot's reply address reaches a watched mailbox (one probe mail, "
+                   "deleted once found).")
+@click.option("--probe-timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for the probe mail.")
+def check_config(config: str, connect: bool, probe_timeout: float) -> None:
+    """Validate the configuration file and report every problem at once (with --connect,
+    the logins and the routing of replies too)."""
+    from bot.ops import all_ok, config_problems
+
     try:
-        settings.smtp.resolve_password("smtp")
+        settings = load_settings(config, resolve_secrets=False)
     except ConfigError as exc:
-        problems.append(f"{config}: {exc}")
-    if problems:
-        raise click.ClickException("configuration error:\n" + "\n".join(problems))
-    click.echo(f"{config}: OK (seller {settings.seller.name}, links mode "
-               f"{settings.links.effective_mode})")
+        raise click.ClickException(f"configuration error:\n{exc}") from None
+    problems = config_problems(settings, config)
+    if not problems:
+        click.echo(f"{config}: OK (seller {settings.seller.name}, links mode "
+                   f"{settings.links.effective_mode})")
     from bot.ops import permission_check
 
     if (perms := permission_check(settings.bot.database)) is not None:
         click.echo(f"WARN  {perms.detail}")
+    ok = True
     if connect:
-        from bot.ops import all_ok, check_connections, render_checks
+        from bot.ops import check_connections, check_reply_routing, render_checks
 
         results = check_connections(settings)
+        if all_ok(results):
+            results += check_reply_routing(settings, timeout=probe_timeout)
+        else:
+            from bot.ops import CheckResult
+            results.append(CheckResult("reply routing", False, "not checked: fix the logins "
+                                       "above first"))
         click.echo(render_checks(results))
-        if not all_ok(results):
-            sys.exit(1)
+        ok = all_ok(results)
+    if problems:
+        click.echo(f"configuration error ({len(problems)} problem(s)):", err=True)
+        for line in problems:
+            click.echo(f"  {line}", err=True)
+    if problems or not ok:
+        sys.exit(1)
 
 
 @main.command()

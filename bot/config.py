@@ -128,7 +128,10 @@ class BotSettings(_Section):
     database: str = "sellerbot.db"
     token_days: int = Field(default=21, ge=1, le=365)
     subject_tag: str = "sellerbot"
-    max_replies_per_thread_per_hour: int = Field(default=5, ge=1)
+    #: Loop guards on the answers to seller replies (commands are always executed): high
+    #: enough that a seller clearing a backlog of 50 commands in an hour never reaches them.
+    max_replies_per_thread_per_hour: int = Field(default=60, ge=1)
+    max_replies_per_sender_per_hour: int = Field(default=200, ge=1)
     watchdog_minutes: int = Field(default=30, ge=1)
     #: No mail has reached the seller for this long while some wait: CRITICAL, doctor fails.
     smtp_alert_minutes: int = Field(default=30, ge=1)
@@ -282,6 +285,9 @@ class BuyerSettings(_Section):
     """Answers to buyers go through Amazon's relay, which only accepts the address the seller
     approved in Seller Central (Settings > Notification preferences > Approved senders)."""
 
+    #: RÉPONDRE / GARDER reach the buyer through Amazon's relay (needs `sender`); false:
+    #: sellerbot mails you the text to paste in Seller Central instead.
+    answers: bool = True
     sender: str | None = None
     sender_name: str | None = None
     allowed_hosts: list[str] = Field(default_factory=list,
@@ -419,7 +425,8 @@ def _format_error(source: str, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def load_settings(path: str | Path, overrides: dict[str, Any] | None = None) -> Settings:
+def load_settings(path: str | Path, overrides: dict[str, Any] | None = None, *,
+                  resolve_secrets: bool = True) -> Settings:
     """Read and validate a TOML config; raise ConfigError naming file, key and problem."""
     path = Path(path)
     try:
@@ -430,15 +437,19 @@ def load_settings(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     for section, values in (overrides or {}).items():
         data.setdefault(section, {}).update(values)
-    return settings_from_dict(data, str(path))
+    return settings_from_dict(data, str(path), resolve_secrets=resolve_secrets)
 
 
-def settings_from_dict(data: dict[str, Any], source: str = "<memory>") -> Settings:
+def settings_from_dict(data: dict[str, Any], source: str = "<memory>", *,
+                       resolve_secrets: bool = True) -> Settings:
+    """Validate; `resolve_secrets=False` lets check-config list every missing secret at once
+    instead of stopping at the first."""
     try:
         settings = Settings.model_validate({**data, "source": source})
     except ValidationError as exc:
         raise ConfigError(_format_error(source, exc)) from None
-    settings.secret_key()  # fail now, not at the first reply
+    if resolve_secrets:
+        settings.secret_key()  # fail now, not at the first reply
     if settings.policy.sku_overrides_file:
         try:
             load_sku_overrides(settings.policy.sku_overrides_file)

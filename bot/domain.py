@@ -144,6 +144,7 @@ class Notice:
     buyer_name: str | None = None
     tracking: dict[str, str] | None = None  # {"carrier": ..., "number": ...}
     policy_status: str | None = None  # in_policy | out_of_policy
+    policy_remark: str | None = None  # Amazon's own words on the policy check, for the notice
     authorization_status: str | None = None
     auth_results: dict[str, str] = field(default_factory=dict)  # {"dkim": "pass", ...}
     layout: str | None = None  # which layout matched, for drift alerts

@@ -33,7 +33,11 @@ from bot.orders_import import case_evidence, case_messages
 
 #: What each decision rule (bot/core/decide.py RULES) means for the seller.
 RULE_MEANING: dict[str, str] = {
-    "auto_authorize": "acted on its own: requested Amazon's authorize link and told the seller",
+    "auto_authorize": "acted on its own: queued Amazon's authorize link request (its outcome "
+                      "is in the timeline and effects below) and told the seller",
+    "recommend_authorize": "did not act on its own (links mode notify: sellerbot never "
+                           "clicks): mailed the seller the authorize link to click, then FAIT; "
+                           "reminders stay armed",
     "keep_item_suggestion": "did not act on its own: asked the seller, suggesting a keep-item "
                             "refund, and scheduled reminders",
     "ask_seller": "did not act on its own: asked the seller and scheduled reminders",
@@ -163,7 +167,8 @@ def _event_line(ev: dict[str, Any]) -> str:
         return f"{kind}: {before} -> {ev['to_state']} ({reason}){source}"
     label = {"link_followed": "link requested", "link_failed": "link request FAILED",
              "link_uncertain": "link request UNCERTAIN", "deadline_missed": "deadline MISSED",
-             "effect_failed": "effect FAILED", "escalated": "escalated"}.get(kind, kind)
+             "effect_failed": "effect FAILED", "escalated": "escalated",
+             "recommended": "recommended (not done)"}.get(kind, kind)
     state = f" while {ev['from_state']}" if ev.get("from_state") else ""
     return f"{label}{state}: {reason}{source}"
 

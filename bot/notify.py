@@ -11,7 +11,7 @@ from email.headerregistry import Address
 from typing import Any
 
 from bot.core import deadlines, tokens
-from bot.core.commands import help_text
+from bot.core.commands import help_text, notice_actions
 from bot.domain import Kind, Notice
 from bot.edges.render import header_safe, wire
 from bot.edges.store import iso, parse_iso
@@ -34,8 +34,9 @@ class SellerMail(Runtime):
             "tz": s.seller.timezone, "lang": s.seller.language, "now": now,
             "link_mode": s.links.effective_mode, "case": None, "time_left": "",
             "flags": [], "suggest_keep_item": False, "results": [], "errors": [],
-            "help": help_text(s.seller.language), "reason": "", "cases": [],
-            "link_url": None, "role": None,
+            "help": help_text(s.seller.language, s.links.effective_mode), "reason": "", "cases": [],
+            "link_url": None, "role": None, "recommend": None, "limited": None,
+            "actions": [],
         }
         if case is not None:
             data = case["data"]
@@ -46,9 +47,33 @@ class SellerMail(Runtime):
             if deadline is not None:
                 ctx["time_left"] = deadlines.humanize_remaining(deadline - now,
                                                                 s.seller.language)
+            if case["kind"] == "return" and case["state"] == "return_requested":
+                ctx["case"]["prior_returns"] = self._prior_returns(case)
         ctx.update(extra)
+        if case is not None:
+            # The same test AnswerFlow._to_buyer makes, so GARDER/RÉPONDRE lines cannot lie.
+            relay = getattr(self, "_relay_target", None)
+            alias = relay(case)[0] if relay else case.get("buyer_alias")
+            can_relay = bool(s.buyer.answers and s.buyer.sender and alias)
+            ctx["actions"] = notice_actions(case["state"], s.links.effective_mode,
+                                            ctx["case"]["links"],
+                                            suggest_keep_item=bool(ctx["suggest_keep_item"]),
+                                            can_relay=can_relay)
         return ctx
 
+
+    def _prior_returns(self, case: dict[str, Any]) -> list[str]:
+        """Earlier return cases of the same buyer (Amazon's contact-buyer link names the
+        buyer): a fact that bears on the seller's decision."""
+        link = (case["data"].get("links") or {}).get("reply") or ""
+        m = re.search(r"[?&]buyerID=([A-Z0-9]{6,20})(?:&|$)", link)
+        if not m:
+            return []
+        rows = self.store.cases_where(
+            "kind = 'return' and id != ? and id < ? and "
+            "json_extract(data, '$.links.reply') like ?",
+            [case["id"], case["id"], f"%buyerID={m.group(1)}%"], order_by="id")
+        return [r["ref"] for r in rows]
 
     def _email_seller(self, case: dict[str, Any] | None, template: str, now: datetime, *,
                       extra: dict[str, Any] | None = None, effect_key: str | None = None,

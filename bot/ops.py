@@ -12,6 +12,7 @@ No secret is ever put in a result: each detail is scrubbed of the password and t
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import importlib.metadata
 import os
@@ -29,8 +30,8 @@ from typing import Any
 
 from bot.clock import SystemClock
 
-__all__ = ["CheckResult", "check_connections", "check_imap", "check_smtp", "doctor",
-           "render_checks"]
+__all__ = ["CheckResult", "check_connections", "check_imap", "check_reply_routing",
+           "check_smtp", "config_problems", "doctor", "render_checks"]
 
 PACKAGES = ("sellerbot", "imapclient", "aiosmtpd", "jinja2", "apscheduler", "sqlite-utils",
             "pydantic", "click")
@@ -331,6 +332,154 @@ def check_connections(settings: Any, now_fn: Callable[[], datetime] | None = Non
     results += check_smtp(smtp.host, smtp.port, smtp.security, smtp.username,
                           password=password, token=token, timeout=smtp.timeout_seconds)
     return results
+
+
+def config_problems(settings: Any, source: str) -> list[str]:
+    """Everything the daemon will need that the file alone cannot prove, all at once: every
+    secret, the database folder, the approved buyer sender. One line per problem."""
+    from bot.config import ConfigError
+
+    problems: list[str] = []
+    try:
+        settings.secret_key()
+    except ConfigError as exc:
+        text = str(exc)
+        problems.append(text if text.startswith(source) else f"{source}: {text}")
+    labels = (["imap"] if settings.imap else []) + \
+        [f"accounts[{i}]" for i in range(len(settings.accounts))]
+    sections = [(label, box, "imap") for label, box in zip(labels, settings.mailboxes())]
+    sections.append(("smtp", settings.smtp, "smtp"))
+    for label, section, kind in sections:
+        if getattr(section, "oauth2", None) is not None:
+            continue  # a token file, checked by --connect
+        if kind == "smtp" and not section.username:
+            continue  # no login
+        try:
+            password = section.resolve_password(label)
+        except ConfigError as exc:
+            problems.append(f"{source}: {exc}")
+            continue
+        if password is None:
+            problems.append(f"{source}: {label}: no password (set password_env, "
+                            "password_command or password)")
+    database = Path(settings.bot.database).expanduser()
+    folder = database.parent if str(database.parent) else Path(".")
+    if not folder.is_dir():
+        problems.append(f"{source}: bot.database: folder {folder} does not exist "
+                        f"(create it: mkdir -p {folder})")
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        problems.append(f"{source}: bot.database: folder {folder} is not writable by this "
+                        "user (SQLite also writes its -wal and -shm files there)")
+    elif database.exists() and not os.access(database, os.W_OK):
+        problems.append(f"{source}: bot.database: {database} is not writable by this user")
+    buyer = settings.buyer
+    if buyer.answers and not buyer.sender:
+        problems.append(f"{source}: buyer.sender: not set, so RÉPONDRE and GARDER cannot reach "
+                        "buyers. Set it to the address you approved in Seller Central "
+                        "(Settings > Notification preferences > Approved senders), or set "
+                        "buyer.answers = false to get the text to paste instead")
+    return problems
+
+
+def _imap_login(box: Any, now_fn: Callable[[], datetime]) -> Any:
+    import imapclient
+
+    client = imapclient.IMAPClient(box.host, port=box.port, ssl=box.security == "ssl",
+                                   ssl_context=_tls_context() if box.security == "ssl"
+                                   else None, timeout=box.timeout_seconds)
+    if box.security == "starttls":
+        client.starttls(_tls_context())
+    token = _token_source(box, now_fn)
+    if token is not None:
+        client.oauth2_login(box.username, token())
+    else:
+        client.login(box.username, box.resolve_password("imap") or "")
+    return client
+
+
+def check_reply_routing(settings: Any, timeout: float = 60.0,
+                        now_fn: Callable[[], datetime] | None = None,
+                        wait: Callable[[float], Any] | None = None) -> list[CheckResult]:
+    """Does mail to the bot's reply address land in a watched mailbox? Sends one probe to a
+    reply address shaped like the real ones (bot.address plus a +tag) through the configured
+    SMTP, looks for it in every watched folder until `timeout`, then deletes it."""
+    import threading
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    from bot.core.tokens import reply_address
+    from bot.edges import mailer
+
+    now_fn = now_fn or (SystemClock().now)
+    wait = wait or threading.Event().wait
+    bot_address = settings.bot.address
+    probe_id = "probe-" + os.urandom(6).hex()
+    to = reply_address(bot_address, probe_id)
+    msg = EmailMessage()
+    msg["From"] = bot_address
+    msg["To"] = to
+    msg["Subject"] = f"sellerbot check-config probe {probe_id}"
+    msg["Date"] = format_datetime(now_fn())
+    msg["Message-ID"] = f"<{probe_id}@{settings.bot.domain}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Sellerbot-Probe"] = probe_id
+    msg.set_content("A test sent by `sellerbot check-config --connect`; it is deleted once "
+                    "found. Nothing to do.\n")
+    smtp = settings.smtp
+    try:
+        password = None if getattr(smtp, "oauth2", None) or not smtp.username else \
+            smtp.resolve_password("smtp")
+        target = mailer.SmtpTarget(smtp.host, smtp.port, smtp.security, smtp.username,
+                                   password, smtp.timeout_seconds,
+                                   token=_token_source(smtp, now_fn))
+        mailer.send(target, bot_address, [to], msg.as_bytes())
+    except Exception as exc:  # noqa: BLE001 - any failure is the operator's to read
+        return [CheckResult("reply routing", False,
+                            _Scrubber(smtp.password)(f"probe to {to} not sent: "
+                                                     f"{_describe_exc(exc)}"))]
+    watched = [(box, folder) for box in settings.mailboxes() for folder in box.folders]
+    if not watched:
+        return [CheckResult("reply routing", True, f"probe sent to {to}; no IMAP mailbox "
+                            "configured, so it cannot be looked for (SMTP intake only)",
+                            warning=True)]
+    deadline = now_fn().timestamp() + timeout
+    errors: list[str] = []
+    while True:
+        for box, folder in watched:
+            try:
+                client = _imap_login(box, now_fn)
+            except Exception as exc:  # noqa: BLE001
+                errors.append(f"{box.username}: {_describe_exc(exc)}")
+                continue
+            try:
+                client.select_folder(folder)
+                uids = client.search(["HEADER", "X-Sellerbot-Probe", probe_id])
+                if uids:
+                    client.delete_messages(uids)
+                    client.expunge()
+                    return [CheckResult("reply routing", True,
+                                        f"a mail to {to} arrived in {box.username} "
+                                        f"{folder}: seller replies will be read")]
+            except Exception as exc:  # noqa: BLE001
+                errors.append(f"{box.username} {folder}: {_describe_exc(exc)}")
+            finally:
+                with contextlib.suppress(Exception):  # closing only
+                    client.logout()
+        if now_fn().timestamp() >= deadline:
+            break
+        wait(min(1.0, timeout / 10 or 0.1))
+    where = ", ".join(f"{b.username} {f}" for b, f in watched)
+    detail = (f"a probe mail to {to} did not arrive in a watched folder ({where}) within "
+              f"{timeout:g} s. Seller replies go to bot.address with a +tag "
+              f"({bot_address.replace('@', '+r-2026-0001.<token>@')}), so that address "
+              "must be delivered to a mailbox sellerbot reads: make bot.address an alias of "
+              "the [imap] mailbox that keeps the +tag (plus-addressing / subaddressing: "
+              "Postfix recipient_delimiter = +; Gmail and Microsoft 365 support it for a "
+              "mailbox's addresses and aliases), or add bot.address's own mailbox as "
+              "an [[accounts]] entry.")
+    if errors:
+        detail += " Errors while looking: " + "; ".join(dict.fromkeys(errors))[:500]
+    return [CheckResult("reply routing", False, detail)]
 
 
 # ---------------------------------------------------------------------------------------------

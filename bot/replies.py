@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.core import deadlines, tokens
+from bot.core.commands import command_effect, in_language
 from bot.core.state import is_open, transition
 from bot.domain import CaseKind, CaseState, Command, LinkRole, Notice
 from bot.edges.store import iso, parse_iso
@@ -39,12 +40,14 @@ class ReplyFlow(Runtime):
             return "refused-sender"
         reply_id = notice.message_id or f"<row-{msg_row}@sellerbot.invalid>"  # keys stay unique
         reply_refs = (reply_id, *notice.references)
-        recent = self.store.count_replies_since(sender, now - timedelta(hours=1))
+        candidates = tokens.find_tokens(list(notice.to_addrs),
+                                        [m for m in (notice.in_reply_to, *notice.references) if m])
+        checks = [tokens.verify_token(self.secret, t, now) for t in candidates]
+        good = next((c for c in checks if c.ok), None)
+        case = self.store.case_by_ref(good.case_ref) if good and \
+            good.case_ref != "GENERAL" else None
         # Loop guard on the answers only: a reply with a valid token is always executed.
-        answer = recent < s.bot.max_replies_per_thread_per_hour
-        if not answer:
-            log.warning("reply rate limit reached for %s: executing without answering",
-                        mask(sender))
+        answer, limited = self._answer_budget(sender, case, now)
         if s.authentication.require_dmarc_for_commands and \
                 notice.auth_results.get("dmarc") != "pass":
             self.store.set_message_status(msg_row, "refused", "DMARC did not pass")
@@ -54,10 +57,6 @@ class ReplyFlow(Runtime):
                                    in_reply_to=reply_id, references=reply_refs,
                                    extra={"reason": "dmarc"})
             return "refused-dmarc"
-        candidates = tokens.find_tokens(list(notice.to_addrs),
-                                        [m for m in (notice.in_reply_to, *notice.references) if m])
-        checks = [tokens.verify_token(self.secret, t, now) for t in candidates]
-        good = next((c for c in checks if c.ok), None)
         if good is None:
             why = checks[0].reason if checks else "missing"
             log.warning("command refused from %s: token %s", mask(sender), why)
@@ -68,10 +67,9 @@ class ReplyFlow(Runtime):
                                    in_reply_to=reply_id, references=reply_refs,
                                    extra={"reason": f"token_{why}"})
             return f"refused-token-{why}"
-        case = self.store.case_by_ref(good.case_ref) if good.case_ref != "GENERAL" else None
         results: list[dict[str, Any]] = []
         links: list[tuple[dict[str, Any], LinkRole]] = []
-        errors = list(notice.command_errors)
+        errors = [in_language(e, s.seller.language) for e in notice.command_errors]
         if not notice.commands and not errors:
             errors = ["empty"]
         touched: dict[int, dict[str, Any]] = {}
@@ -95,16 +93,55 @@ class ReplyFlow(Runtime):
             self.store.set_message_case(msg_row, case["id"])
         reply = {"to": [sender], "in_reply_to": reply_id, "answer": answer,
                  "references": list(reply_refs), "results": results, "errors": errors,
-                 "case_id": case["id"] if case else None}
+                 "case_id": case["id"] if case else None, "limited": limited}
         for target, role in links:
             self._queue_link(target, role, now, on_success="authorized", reply=reply,
                              source=reply_id)
+        if not links and answer and self._defer_to_buyer_mail(reply):
+            return "commands"  # answered once the buyer mail is sent (state after the send)
         if not links and answer:  # else the answer waits for the links' outcome (_link_done)
             self._email_seller(case, "command_result", now,
                                effect_key=f"result:{reply_id}", to=[sender],
                                in_reply_to=reply_id, references=reply_refs,
-                               extra={"results": results, "errors": errors})
+                               extra={"results": results, "errors": errors,
+                                      "limited": limited})
         return "commands"
+
+    def _answer_budget(self, sender: str, case: dict[str, Any] | None,
+                       now: datetime) -> tuple[bool, str | None]:
+        """(answer this reply?, which limit this answer reaches). The answer that reaches a
+        limit says so; later ones in the hour are executed silently (a mail loop stops)."""
+        b = self.settings.bot
+        since = now - timedelta(hours=1)
+        thread = self.store.count_replies_since(sender, since, case["id"] if case else None)
+        total = self.store.count_replies_since(sender, since)
+        if thread >= b.max_replies_per_thread_per_hour or \
+                total >= b.max_replies_per_sender_per_hour:
+            log.warning("reply rate limit reached for %s: executing without answering",
+                        mask(sender))
+            return False, None
+        if thread + 1 >= b.max_replies_per_thread_per_hour:
+            return True, "thread"
+        if total + 1 >= b.max_replies_per_sender_per_hour:
+            return True, "sender"
+        return True, None
+
+    def _defer_to_buyer_mail(self, reply: dict[str, Any]) -> bool:
+        """Attach the answer to the buyer mails this reply queued, if any (and if it can be
+        stored: results holding dates are answered at once)."""
+        keys = [r["effect"] for r in reply["results"] if r.get("effect")]
+        if not keys:
+            return False
+        try:
+            json.dumps(reply)
+        except TypeError:
+            return False
+        for eff in self.store.effects(("pending",)):
+            if eff["effect_key"] in keys:
+                payload = dict(eff["payload"])
+                payload["on_sent"] = dict(payload["on_sent"], reply=reply)
+                self.store.set_effect_payload(eff["effect_key"], payload)
+        return True
 
     def _targets(self, command: Command, case: dict[str, Any] | None, notice: Notice
                  ) -> tuple[list[dict[str, Any] | None], str | None]:
@@ -168,7 +205,7 @@ class ReplyFlow(Runtime):
                 # Another reply already asked for it: never request the same link twice.
                 results.append({"command": name, "ok": True, "text": "in_progress"})
                 return None
-            if self.settings.links.effective_mode == "notify":
+            if command_effect("authorize", self.settings.links.effective_mode) == "click":
                 results.append({"command": name, "ok": True, "text": "click",
                                 "url": case["data"]["links"]["authorize"]})
                 return None
@@ -344,4 +381,5 @@ class ReplyFlow(Runtime):
                            effect_key=f"result:{reply['in_reply_to']}", to=reply["to"],
                            in_reply_to=reply["in_reply_to"],
                            references=tuple(reply["references"]),
-                           extra={"results": results, "errors": reply.get("errors", [])})
+                           extra={"results": results, "errors": reply.get("errors", []),
+                                  "limited": reply.get("limited")})

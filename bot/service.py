@@ -46,6 +46,17 @@ def _session_headers(settings: Settings) -> dict[str, str]:
     return {"Cookie": cookie} if cookie else {}
 
 
+def parse_options(settings: Settings) -> dict[str, Any]:
+    """The parser's view of a seller's settings; `sellerbot parse --config` uses the same, so
+    the debugging tool classifies exactly as the daemon."""
+    return {
+        "trusted_authserv_ids": tuple(settings.authentication.trusted_authserv_ids),
+        "bot_addresses": (settings.bot.address,),
+        "seller_addresses": tuple(settings.seller.addresses),
+        "default_tz": settings.seller.timezone,
+    }
+
+
 def away_window(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
     """[start 00:00, day after end 00:00) in the seller's zone, as aware datetimes."""
     zone = ZoneInfo(tz)
@@ -85,6 +96,7 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
             away=tuple(away_window(a.start, a.end, settings.seller.timezone) for a in p.away),
             sku_overrides=(load_sku_overrides(p.sku_overrides_file)
                            if p.sku_overrides_file else {}),
+            links_mode=settings.links.effective_mode,
         )
         q = settings.reminders.quiet_window()
         self.quiet = deadlines.QuietHours(q[0], q[1]) if q else None
@@ -103,12 +115,7 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
         return parse_message(raw, **self.parse_options())
 
     def parse_options(self) -> dict[str, Any]:
-        return {
-            "trusted_authserv_ids": tuple(self.settings.authentication.trusted_authserv_ids),
-            "bot_addresses": (self.settings.bot.address,),
-            "seller_addresses": tuple(self.settings.seller.addresses),
-            "default_tz": self.settings.seller.timezone,
-        }
+        return parse_options(self.settings)
 
     def ingest(self, raw: bytes, origin: Origin = Origin(),
                parse: Callable[[bytes], Notice] | None = None) -> str:

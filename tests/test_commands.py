@@ -344,3 +344,10 @@ def test_parse_duration(text, seconds):
 def test_parse_amount(text, amount):
     value, _ = parse_amount(text)
     assert (str(value) if value is not None else None) == amount
+
+
+def test_help_says_what_authorize_does_in_each_links_mode() -> None:
+    assert "autoriser le retour" in help_text("fr", "follow")
+    notify = help_text("fr", "notify")
+    assert "cliquez-le, puis répondez FAIT" in notify and "autoriser le retour (" not in notify
+    assert "click it, then reply DONE" in help_text("en", "notify")

@@ -71,6 +71,46 @@ def test_reply_to_buyer_goes_through_the_relay_threaded(svc: Service, smtp_sink:
     assert all(r["status"] != "pending" for r in svc.store.reminders(case["id"]))
 
 
+def test_reply_with_its_own_greeting_is_sent_as_written(svc: Service, smtp_sink: SmtpSink,
+                                                        clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, MESSAGE)
+    body = _answer(svc, smtp_sink, notice, "RÉPONDRE Bonjour Julie,\n\nje vous envoie une "
+                   "nouvelle lanterne dès demain.\n\nBien cordialement,\nClaire", clock, 3)
+    text = parsed(next(m for m in smtp_sink.messages if RELAY in m.rcpt_tos)) \
+        .get_body(("plain",)).get_content()
+    assert text.count("Bonjour") == 1 and text.lstrip().startswith("Bonjour Julie,"), text
+    assert text.lower().count("cordialement") == 1, text
+    # The confirmation comes after the send and shows the state after it.
+    assert "message envoyé à l'acheteur" in body
+    assert "répondu" in body and "en attente de réponse" not in body, body
+
+
+def test_reply_refused_by_the_relay_is_answered_once_as_failed(
+        svc: Service, smtp_sink: SmtpSink, clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, MESSAGE)
+    clock.advance(minutes=1)
+    assert svc.ingest(seller_reply(notice, "RÉPONDRE Merci, c'est reparti.", clock.now())) \
+        == "commands"
+    smtp_sink.fail_next(1, code=550, stage="mail")  # the relay refuses the sender for good
+    svc.tick()
+    answers = [m for m in smtp_sink.wait_for(2, WAIT) if "Re:" in str(m.message["Subject"])]
+    assert len(answers) == 1
+    body = parsed(answers[0]).get_body(("plain",)).get_content()
+    assert "n'a pas pu être remis" in body and "message envoyé" not in body, body
+    assert "en attente de réponse" in body
+    case = svc.store.cases_where("kind = 'message'", [])[0]
+    assert case["state"] == "message_awaiting_reply"
+
+
+def test_reply_without_greeting_gets_one(svc: Service, smtp_sink: SmtpSink,
+                                         clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, MESSAGE)
+    _answer(svc, smtp_sink, notice, "RÉPONDRE je vous envoie une nouvelle lanterne.", clock, 3)
+    text = parsed(next(m for m in smtp_sink.messages if RELAY in m.rcpt_tos)) \
+        .get_body(("plain",)).get_content()
+    assert text.lstrip().startswith("Bonjour") and "Cordialement" in text, text
+
+
 def test_guardrail_blocks_a_review_request_and_says_why(svc: Service, smtp_sink: SmtpSink,
                                                         clock: FixedClock) -> None:
     notice = _notice_for(svc, smtp_sink, MESSAGE)
@@ -241,6 +281,38 @@ def test_rate_limited_replies_are_still_executed(tmp_path: Path, smtp_sink: Smtp
     case = svc.store.cases_where("kind = 'return'", [])[0]
     assert case["state"] == "return_authorized"  # executed
     assert len(smtp_sink.messages) == 2  # but not answered
+
+
+def test_a_backlog_of_50_commands_in_an_hour_is_answered_every_time(
+        svc: Service, smtp_sink: SmtpSink, clock: FixedClock) -> None:
+    notice = _notice_for(svc, smtp_sink, RETURN)
+    for n in range(50):
+        clock.advance(seconds=60)
+        assert svc.ingest(seller_reply(notice, "STATUT", clock.now())) == "commands"
+        svc.tick()
+    answers = [m for m in smtp_sink.wait_for(51, WAIT) if m.rcpt_tos == (SELLER,)
+               and "Re:" in str(m.message["Subject"])]
+    assert len(answers) == 50
+    assert not any("Limite atteinte" in parsed(m).get_body(("plain",)).get_content()
+                   for m in answers)
+
+
+def test_a_reply_loop_gets_one_mail_saying_the_limit_is_reached(
+        tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn) -> None:
+    clock = FixedClock(START)
+    svc = make_service(tmp_path, smtp_sink, link_standin, clock, digest={"enabled": False},
+                       bot={"max_replies_per_thread_per_hour": 3})
+    notice = _notice_for(svc, smtp_sink, RETURN)
+    for body in ("STATUT", "STATUT", "STATUT", "STATUT", "FAIT"):
+        clock.advance(minutes=1)
+        assert svc.ingest(seller_reply(notice, body, clock.now())) == "commands"
+        svc.tick()
+    answers = [parsed(m).get_body(("plain",)).get_content() for m in smtp_sink.messages
+               if "Re:" in str(m.message["Subject"])]
+    assert len(answers) == 3, answers
+    assert ["Limite atteinte" in a for a in answers] == [False, False, True]
+    case = svc.store.cases_where("kind = 'return'", [])[0]
+    assert case["state"] == "return_authorized"  # the silent FAIT was still executed
 
 
 def test_numbers_outside_a_digest_are_explained(svc: Service, smtp_sink: SmtpSink,

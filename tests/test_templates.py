@@ -14,6 +14,7 @@ from typing import Any
 import jinja2
 import pytest
 
+from bot.core.commands import notice_actions
 from bot.edges.render import LOCALES, Renderer, _fmt_dt
 
 TZ = "Europe/Paris"
@@ -37,7 +38,7 @@ def _case(ref: str, kind: str, state: str, **data: Any) -> dict[str, Any]:
         "items": [], "reason": None, "reason_normalized": None, "customer_comment": None,
         "amount": None, "links": {}, "policy_status": None, "message_text": None,
         "buyer_name": None, "decision": None, "subject": "", "thread_root": None,
-        "deadline": DEADLINE, "deadline_soft": None,
+        "deadline": DEADLINE, "deadline_soft": None, "prior_returns": [],
     }
     base.update(data)
     return base
@@ -149,7 +150,11 @@ def _context(lang: str, case: dict[str, Any] | None, **extra: Any) -> dict[str, 
         "time_left": "dans 3 j 1 h" if case and case.get("deadline") else "",
         "flags": [], "suggest_keep_item": False, "results": [], "errors": [],
         "help": "Commands (one per line):\n  AUTHORIZE  authorize the return\n  HELP  this help\n",
-        "reason": "", "cases": [], "link_url": None, "role": None,
+        "reason": "", "cases": [], "link_url": None, "role": None, "recommend": None,
+        "limited": None,
+        "actions": notice_actions(case["state"], "notify", case.get("links") or {},
+                                  suggest_keep_item=bool(extra.get("suggest_keep_item")))
+        if case else [],
     }
     ctx.update(extra)
     return ctx
@@ -176,10 +181,16 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
                      errors=["Ligne 2 : commande inconnue / Line 2: unknown command <x>"]),
             _context(lang, None, results=[], errors=["empty"]),
             _context(lang, None, results=_results()[8:11], errors=[]),
+            _context(lang, cases["return"], results=_results()[:2], errors=[],
+                     limited="thread"),
+            _context(lang, None, results=[], errors=["empty"], limited="sender"),
             _context(lang, cases["no_order"], results=[], errors=["empty"]),
         ]
     if name == "auto_action":
         return [_context(lang, cases["return"], results=[]),
+                _context(lang, cases["return"], recommend={
+                    "url": cases["return"]["links"]["authorize"]}),
+                _context(lang, cases["return"], recommend={"url": None}),
                 _context(lang, cases["return"], results=_results()[:2]),
                 _context(lang, cases["return"], results=[
                     {"command": "authorize", "ok": False, "text": "link_failed",
@@ -193,7 +204,10 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
     if name == "new_case":
         open_cases = [c for c in cases.values() if c["deadline"]]
         return [_context(lang, c) for c in open_cases] + [
-            _context(lang, cases["return"], suggest_keep_item=True, flags=["high_value"])]
+            _context(lang, cases["return"], suggest_keep_item=True, flags=["high_value"]),
+            _context(lang, dict(cases["return"], prior_returns=["R-2026-0003", "R-2026-0007"],
+                                policy_status="out_of_policy",
+                                policy_remark="délai de retour dépassé <b>"))]
     if name == "missed":  # only sent when a deadline has passed
         return [_context(lang, c, time_left="en retard de 2 h")
                 for c in cases.values() if c["deadline"]]

@@ -50,6 +50,9 @@ __all__ = [
     "parse_duration",
     "parse_amount",
     "help_text",
+    "command_effect",
+    "notice_actions",
+    "in_language",
 ]
 
 MAX_TEXT_CHARS = 4000
@@ -411,6 +414,16 @@ def _unknown_error(n: int, word: str, spec: CommandSpec, folded_kw: str) -> str:
     )
 
 
+def in_language(message: str, lang: str) -> str:
+    """Errors are built bilingual ("Ligne 2 : … / Line 2: …"); the seller reads only her own
+    language (French, else English: the keywords of the other locales are English)."""
+    for sep in (" / Line ", " / No command"):
+        i = message.find(sep)
+        if i >= 0:
+            return message[:i] if _is_fr(lang) else message[i + 3:]
+    return message
+
+
 NO_COMMAND_ERROR = (
     "Aucune commande trouvée : écrivez une commande au début d'une ligne, par exemple "
     "AUTORISER ; AIDE donne la liste. / No command found: write a command at the start of "
@@ -668,14 +681,26 @@ def parse_commands(text: str) -> tuple[list[Command], list[str]]:
     return commands, errors
 
 
-def help_text(lang: str) -> str:
-    """Every command's syntax and purpose, for the HELP reply and the footer of digests."""
+#: AUTORISER when sellerbot may not request Amazon's link itself (links mode notify).
+_AUTHORIZE_CLICK = ("vous renvoie le lien d'autorisation : cliquez-le, puis répondez FAIT",
+                    "sends you the authorize link again: click it, then reply DONE")
+
+
+def help_text(lang: str, links_mode: str = "follow") -> str:
+    """Every command's syntax and purpose, for the HELP reply and the footer of digests; what
+    AUTORISER does depends on the links mode (`command_effect`), so the help says which."""
     fr = _is_fr(lang)
     specs = list(COMMANDS.values())
     width = max(len(s.syntax(lang)) for s in specs)
     head = ("Commandes (une par ligne, au début de la ligne, majuscules et accents facultatifs) :"
             if fr else "Commands (one per line, at the start of the line, any case):")
-    body = [f"  {s.syntax(lang).ljust(width)}  {s.description(lang)}" for s in specs]
+
+    def description(spec: CommandSpec) -> str:
+        if spec.name == "authorize" and command_effect("authorize", links_mode) == "click":
+            return _AUTHORIZE_CLICK[0 if fr else 1]
+        return spec.description(lang)
+
+    body = [f"  {s.syntax(lang).ljust(width)}  {description(s)}" for s in specs]
     if fr:
         tail = [
             "n° : numéros du récapitulatif (AUTORISER 1 3), référence de dossier (R-2026-0101) "
@@ -690,3 +715,35 @@ def help_text(lang: str) -> str:
             "up to a blank line followed by another command.",
         ]
     return "\n".join([head, *body, "", *tail]) + "\n"
+
+
+def command_effect(name: str, links_mode: str, can_relay: bool = False) -> str:
+    """What a command does with this configuration. The reply handler acts on it and the
+    notice's command lines are generated from it, so a help line cannot promise more:
+
+    follow (sellerbot requests Amazon's link and confirms), click (sellerbot mails back the
+    link to click, then FAIT), relay (sent to the buyer through Amazon's messaging), paste
+    (sellerbot mails the text to paste in Seller Central), record (sellerbot notes it)."""
+    if name == "authorize":
+        return "follow" if links_mode == "follow" else "click"
+    if name == "close":
+        return "click"  # the closing reason and comment are only ever typed by the seller
+    if name in ("reply", "keep"):
+        return "relay" if can_relay else "paste"
+    return "record"
+
+
+def notice_actions(state: str, links_mode: str, links: dict[str, str], *,
+                   suggest_keep_item: bool = False, can_relay: bool = False
+                   ) -> list[dict[str, str | None]]:
+    """The command lines of a notice for a case in `state`: command, its effect in this
+    configuration, and the Seller Central link it concerns (shown beside it)."""
+    names: list[str] = []
+    if state == "return_requested":
+        names = ["authorize", "close", *(["keep"] if suggest_keep_item else []),
+                 "done", "snooze"]
+    elif state == "message_awaiting_reply":
+        names = ["reply", "done", "ignore", "snooze"]
+    url_role = {"authorize": "authorize", "close": "close", "reply": "reply", "keep": "reply"}
+    return [{"command": n, "effect": command_effect(n, links_mode, can_relay),
+             "url": links.get(url_role.get(n, "")) or None} for n in names]

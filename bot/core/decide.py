@@ -36,6 +36,9 @@ class Policy:
     high_value_threshold: Decimal | None = None
     away: tuple[tuple[datetime, datetime], ...] = ()
     sku_overrides: dict[str, str] = field(default_factory=dict)  # SKU -> authorize | manual
+    #: links.mode: in "notify" sellerbot never requests a link, so an automatic decision can
+    #: only be a recommendation with the link to click (and the reminders stay armed).
+    links_mode: str = "follow"
 
 
 @dataclass(frozen=True)
@@ -64,13 +67,16 @@ class Change:
     deadline: datetime | None
     opened_at: datetime
     now: datetime
+    #: The order's goods value from an imported order report, used when Amazon's mail
+    #: states no price (its return requests usually do not).
+    known_value: Decimal | None = None
 
 
-def _item_value(notice: Notice) -> Decimal | None:
+def _item_value(notice: Notice, known: Decimal | None = None) -> Decimal | None:
     prices = [i.price.value * (i.qty or 1) for i in notice.items if i.price]
     if prices:
         return sum(prices, Decimal(0))
-    return notice.amount.value if notice.amount else None
+    return notice.amount.value if notice.amount else known
 
 
 def _in_policy(notice: Notice) -> bool:
@@ -91,7 +97,7 @@ def _auto_authorize(change: Change, policy: Policy) -> str | None:
         return None  # the seller wants to decide on this SKU, whatever the other rules say
     if overrides and all(o == "authorize" for o in overrides):
         return "every SKU is set to authorize in the SKU override file"
-    value = _item_value(n)
+    value = _item_value(n, change.known_value)
     if policy.auto_authorize == "all":
         return "policy auto_authorize = all"
     if policy.auto_authorize == "in_policy" and _in_policy(n):
@@ -111,7 +117,7 @@ def _auto_authorize(change: Change, policy: Policy) -> str | None:
 
 def _keep_item(change: Change, policy: Policy) -> str | None:
     n = change.notice
-    value = _item_value(n)
+    value = _item_value(n, change.known_value)
     cost = policy.return_shipping_cost.get(n.marketplace or "") or \
         policy.return_shipping_cost.get("default")
     if value is None or cost is None:
@@ -131,6 +137,14 @@ def _rule_auto_authorize(change: Change, policy: Policy) -> Decision | None:
     why = _auto_authorize(change, policy)
     if why is None:
         return None
+    if policy.links_mode != "follow":
+        # Nothing can be requested: say so, hand over the link, keep every reminder armed
+        # until FAIT or Amazon's confirmation arrives.
+        return Decision("recommend_authorize", f"{why}; links mode {policy.links_mode}: "
+                        "sellerbot does not click, the seller does", (
+                            Action("notify", {"template": "auto_action", "recommend": True}),
+                            Action("schedule_reminders"),
+                        ))
     # Reminders too: if the link fails or its outcome is uncertain, the deadline still counts.
     return Decision("auto_authorize", why, (
         Action("follow_link", {"role": str(LinkRole.AUTHORIZE), "on_success": "authorized"}),
@@ -182,7 +196,7 @@ def _rule_settled(change: Change, policy: Policy) -> Decision | None:
 
 
 def _high_value_flags(change: Change, policy: Policy) -> list[str]:
-    value = _item_value(change.notice)
+    value = _item_value(change.notice, change.known_value)
     if policy.high_value_threshold is None or value is None:
         return []
     if value >= policy.high_value_threshold:
@@ -192,7 +206,7 @@ def _high_value_flags(change: Change, policy: Policy) -> list[str]:
 
 #: The decision order, first match wins (like Mailman's built-in chain).
 RULES: tuple[tuple[str, RuleFn], ...] = (
-    ("auto_authorize", _rule_auto_authorize),
+    ("auto_authorize", _rule_auto_authorize),  # or recommend_authorize in notify mode
     ("keep_item_suggestion", _rule_keep_item),
     ("ask_seller", _rule_needs_seller),
     ("settled", _rule_settled),

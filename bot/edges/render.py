@@ -148,7 +148,7 @@ class Renderer:
             msg["Reply-To"] = reply_to
         if in_reply_to:
             msg["In-Reply-To"] = in_reply_to
-        refs = [r for r in references if r]
+        refs = list(dict.fromkeys(r for r in references if r))  # each Message-ID once
         if refs:
             msg["References"] = " ".join(refs)
         # RFC 3834: automated mail, and ask Exchange not to auto-answer it.

@@ -376,13 +376,19 @@ class Store:
         if attempt:
             self.db.execute("update outbox set attempts = attempts + 1 where id = ?", [effect_id])
 
-    def count_replies_since(self, to_addr: str, since: datetime) -> int:
-        """Answers to seller replies sent to one address recently (loop breaker)."""
-        row = self.db.execute(
-            "select count(*) from outbox where kind = 'email' and created_at >= ? and "
-            "(effect_key like 'result:%' or effect_key like 'refused:%') and payload like ?",
-            [iso(since), f'%"to": ["{to_addr}"]%']).fetchone()
-        return int(row[0])
+    def count_replies_since(self, to_addr: str, since: datetime,
+                            case_id: int | None | bool = False) -> int:
+        """Answers to seller replies sent to one address recently (loop breaker); with
+        `case_id` (None: mail about no case), only those in that case's thread."""
+        sql = ("select count(*) from outbox where kind = 'email' and created_at >= ? and "
+               "(effect_key like 'result:%' or effect_key like 'refused:%') and payload like ?")
+        args: list[Any] = [iso(since), f'%"to": ["{to_addr}"]%']
+        if case_id is None:
+            sql += " and case_id is null"
+        elif case_id is not False:
+            sql += " and case_id = ?"
+            args.append(case_id)
+        return int(self.db.execute(sql, args).fetchone()[0])
 
     def active_link(self, case_id: int, role: str) -> bool:
         """A request for this case's link is queued, running or done (not failed/uncertain)."""
@@ -397,6 +403,20 @@ class Store:
         rows = self.db.execute(
             "select * from outbox where kind = 'http' and "
             "json_extract(payload, '$.reply.in_reply_to') = ? order by id", [in_reply_to])
+        cols = [c[0] for c in rows.description]
+        return [{**dict(zip(cols, r)), "payload": json.loads(r[cols.index("payload")])}
+                for r in rows.fetchall()]
+
+    def set_effect_payload(self, effect_key: str, payload: dict[str, Any]) -> None:
+        self.db.execute("update outbox set payload = ? where effect_key = ?",
+                        [json.dumps(payload, ensure_ascii=False), effect_key])
+
+    def buyer_effects_for_reply(self, in_reply_to: str) -> list[dict[str, Any]]:
+        """The buyer mails one seller reply queued (its answer waits for all of them)."""
+        rows = self.db.execute(
+            "select * from outbox where kind = 'email' and "
+            "json_extract(payload, '$.on_sent.reply.in_reply_to') = ? order by id",
+            [in_reply_to])
         cols = [c[0] for c in rows.description]
         return [{**dict(zip(cols, r)), "payload": json.loads(r[cols.index("payload")])}
                 for r in rows.fetchall()]

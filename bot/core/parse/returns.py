@@ -264,6 +264,7 @@ def parse_return(ctx: Ctx, n: Notice) -> None:
     policy = field(f, POLICY)
     if policy:
         n.policy_status = "out_of_policy" if _OUT_POLICY.search(policy) else "in_policy"
+        n.policy_remark = clean_value(policy)
     n.authorization_status = clean_value(field(f, AUTH))
     carrier, number = field(f, CARRIER), field(f, TRACKING)
     if carrier or number:
