@@ -114,6 +114,16 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _is_sellerbot(cmdline: str) -> bool:
+    """A sellerbot process (the CLI, `python -m bot`, a parse worker), not e.g. an editor that
+    has the lock file open: only those are ended when reclaiming."""
+    argv = cmdline.split()
+    if not argv:
+        return False
+    exe = Path(argv[0]).name
+    return exe == "sellerbot" or (exe.startswith("python") and "bot" in cmdline)
+
+
 class InstanceLock:
     """An flock beside the database: a second daemon on the same data is refused.
 
@@ -150,7 +160,7 @@ class InstanceLock:
             raise AlreadyRunning(f"another sellerbot is running on {self.path.with_suffix('')}"
                                  f" (pid {owner})")
         leftovers = [(pid, _cmdline(pid)) for pid in holders]
-        strangers = [(pid, cmd) for pid, cmd in leftovers if "bot" not in cmd]
+        strangers = [(pid, cmd) for pid, cmd in leftovers if not _is_sellerbot(cmd)]
         if strangers or not leftovers:
             raise AlreadyRunning(
                 f"the lock {self.path} is held by " + (", ".join(
