@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -51,6 +52,10 @@ def _setup_logging(verbose: bool, fmt: str = "human") -> None:
 @click.version_option(__version__, prog_name="sellerbot")
 def main() -> None:
     """sellerbot: never miss an Amazon return-request or A-to-Z claim deadline."""
+    # Private by default: the database, its -wal/-shm, dry-run copies, evidence zips and
+    # calendars hold buyer mails, addresses and order data. Nothing sellerbot creates is
+    # readable by others, whatever umask cron or a shell left us.
+    os.umask(0o077)
 
 
 @main.command()
@@ -76,6 +81,10 @@ def run(config: str, once: bool, dry_run: str | None, log_format: str, verbose: 
         Path(dry_run).mkdir(parents=True, exist_ok=True)
         db_path = str(Path(dry_run) / "dry-run-state.db")
         if Path(settings.bot.database).exists():
+            from bot.edges.store import private_file
+
+            private_file(db_path)
+            os.chmod(db_path, 0o600)
             with sqlite3.connect(settings.bot.database) as src, sqlite3.connect(db_path) as dst:
                 src.backup(dst)
     daemon = Daemon(settings, _clock(), db_path=db_path, dry_run_dir=dry_run)
@@ -130,6 +139,10 @@ def backfill(config: str, since: Any, dry_run: bool) -> None:
         db_path = str(Path(work.name) / "copy.db")
         out_dir = str(Path(work.name) / "would-send")
         if Path(settings.bot.database).exists():
+            from bot.edges.store import private_file
+
+            private_file(db_path)
+            os.chmod(db_path, 0o600)
             with sqlite3.connect(settings.bot.database) as src, sqlite3.connect(db_path) as dst:
                 src.backup(dst)
     daemon = Daemon(settings, _clock(), db_path=db_path, dry_run_dir=out_dir)
@@ -348,11 +361,17 @@ def show(config: str, ref: str) -> None:
             click.echo(f"  effect {eff['kind']} {eff['effect_key']}: {eff['status']}")
 
 
-@main.command()
-@click.option("--config", "config", required=True, type=click.Path(dir_okay=False))
+@main.group(invoke_without_command=True)
+@click.option("--config", "config", type=click.Path(dir_okay=False), default=None)
 @click.option("--json", "as_json", is_flag=True)
-def outbox(config: str, as_json: bool) -> None:
-    """What is pending, retrying, failed or uncertain in the outbox."""
+@click.pass_context
+def outbox(ctx: click.Context, config: str | None, as_json: bool) -> None:
+    """What is pending, retrying, failed or uncertain in the outbox (`retry`: send again)."""
+    ctx.obj = {"config": config}
+    if ctx.invoked_subcommand is not None:
+        return
+    if config is None:
+        raise click.UsageError("Missing option '--config'.")
     _settings, store = _store(config)
     rows = [{k: e[k] for k in ("id", "kind", "effect_key", "status", "attempts",
                                "next_attempt_at", "last_error")}
@@ -367,12 +386,51 @@ def outbox(config: str, as_json: bool) -> None:
             click.echo("outbox empty: everything was delivered")
 
 
+@outbox.command("retry")
+@click.option("--config", "config", type=click.Path(dir_okay=False), default=None)
+@click.option("--all", "every", is_flag=True,
+              help="Every mail to the seller that is failed or retrying and still matters.")
+@click.argument("effect_id", type=int, required=False)
+@click.pass_context
+def outbox_retry(ctx: click.Context, config: str | None, every: bool,
+                 effect_id: int | None) -> None:
+    """Send a failed or retrying mail again now (a running daemon takes it at its next
+    sweep, within 30 s). Link requests and uncertain effects are never repeated."""
+    from bot.service import Service
+
+    config = config or (ctx.obj or {}).get("config")
+    if config is None:
+        raise click.UsageError("Missing option '--config'.")
+    if every == (effect_id is not None):
+        raise click.UsageError("give one effect ID or --all")
+    settings, store = _store(config)
+    service = Service(settings, store, _clock())
+    if every:
+        ids = service.rearm_seller_mail()
+    else:
+        row = next((e for e in store.effects() if e["id"] == effect_id), None)
+        if row is None:
+            raise click.ClickException(f"no effect {effect_id} in the outbox")
+        if row["kind"] != "email" or row["status"] not in ("failed", "retrying"):
+            raise click.ClickException(
+                f"effect {effect_id} is {row['kind']} {row['status']}: only failed or retrying "
+                "mails are sent again (a link request to Amazon is never repeated blindly: "
+                "reply to the case instead)")
+        with store.transaction():
+            store.rearm([effect_id], service.clock.now())
+        ids = [effect_id]
+    click.echo(f"{len(ids)} mail(s) due again now" + (f": {', '.join(map(str, ids))}"
+                                                      if ids else ""))
+
+
 @main.command()
 @click.option("--config", "config", default="config.toml", show_default=True,
               envvar="SELLERBOT_CONFIG", type=click.Path(dir_okay=False))
 @click.option("--alarm", "alarms", multiple=True, type=float, default=(24.0, 2.0),
               show_default=True, help="Alert this many hours before each deadline.")
-def calendar(config: str, alarms: tuple[float, ...]) -> None:
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write to this file (mode 0600) instead of stdout.")
+def calendar(config: str, alarms: tuple[float, ...], output: Path | None) -> None:
     """Every open deadline as iCalendar: sellerbot calendar > deadlines.ics"""
     from bot.digest import calendar_ics, open_case_rows
 
@@ -381,6 +439,13 @@ def calendar(config: str, alarms: tuple[float, ...]) -> None:
     ics = calendar_ics(open_case_rows(store, now), now, settings.seller.timezone,
                        alarms_hours=alarms, prodid_domain=settings.bot.domain,
                        lang=settings.seller.language, bot_name=settings.bot.name)
+    if output is not None:
+        from bot.edges.store import private_file
+
+        private_file(output)  # order ids and deadlines: not for other local users
+        os.chmod(output, 0o600)
+        output.write_bytes(ics)
+        return
     click.echo(ics, nl=False)  # bytes, written as is: CRLF lines, UTF-8
 
 
@@ -405,6 +470,10 @@ def check_config(config: str, connect: bool, probe_timeout: float) -> None:
     if not problems:
         click.echo(f"{config}: OK (seller {settings.seller.name}, links mode "
                    f"{settings.links.effective_mode})")
+    from bot.ops import permission_check
+
+    if (perms := permission_check(settings.bot.database)) is not None:
+        click.echo(f"WARN  {perms.detail}")
     ok = True
     if connect:
         from bot.ops import check_connections, check_reply_routing, render_checks

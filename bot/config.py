@@ -133,6 +133,10 @@ class BotSettings(_Section):
     max_replies_per_thread_per_hour: int = Field(default=60, ge=1)
     max_replies_per_sender_per_hour: int = Field(default=200, ge=1)
     watchdog_minutes: int = Field(default=30, ge=1)
+    #: No mail has reached the seller for this long while some wait: CRITICAL, doctor fails.
+    smtp_alert_minutes: int = Field(default=30, ge=1)
+    #: Wall time one message may take to parse (in a worker); beyond: quarantined too_complex.
+    parse_budget_seconds: float = Field(default=5.0, gt=0, le=600)
 
     _addr = field_validator("address")(lambda v: _check_email(v))
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import multiprocessing
 import os
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import date
 from email.parser import BytesHeaderParser
@@ -27,9 +27,8 @@ from imapclient.exceptions import LoginError
 from bot import failpoints
 from bot.clock import Clock
 from bot.config import ImapSettings, Settings
-from bot.core.parse import parse_message
 from bot.core.triage import is_candidate
-from bot.domain import Notice
+from bot.domain import Kind, Notice
 from bot.edges import systemd
 from bot.edges.intake import SmtpIntake
 from bot.edges.mailbox import Fetched, FolderWatcher, ImapAccount, backoff_delays
@@ -37,6 +36,7 @@ from bot.edges.metrics import MetricsServer
 from bot.edges.oauth import token_source_for
 from bot.edges.scheduler import WakeScheduler
 from bot.edges.store import Store
+from bot.edges.workers import OverBudget, WorkerPool
 from bot.service import Origin, Service, body_hash, normalize_eol
 
 log = logging.getLogger("sellerbot.daemon")
@@ -45,9 +45,15 @@ log = logging.getLogger("sellerbot.daemon")
 _HEADERS = BytesHeaderParser(policy=compat32)
 
 
-def _parse_chunk(raws: list[bytes], options: dict[str, Any]) -> list[Notice]:
-    """Module-level so a process pool can call it: parsing is pure and CPU-bound."""
-    return [parse_message(raw, **options) for raw in raws]
+#: What a parse worker runs (bot.edges.workers names it, it does not import the core).
+PARSE_TARGET = "bot.core.parse:parse_message"
+
+
+def _bounded(result: Notice | OverBudget) -> Notice:
+    """A mail that exceeded its parse budget is quarantined as too_complex, with the reason."""
+    if isinstance(result, OverBudget):
+        return Notice(kind=Kind.UNRECOGNIZED, error=f"too_complex: {result.reason}")
+    return result
 
 
 @dataclass
@@ -65,24 +71,119 @@ class AlreadyRunning(Exception):
     pass
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _holders(path: Path) -> list[int]:
+    """Other processes (that we may inspect) with this file open, from /proc."""
+    try:
+        target = os.stat(path)
+    except OSError:
+        return []
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        pid = int(entry.name)
+        if pid == os.getpid():
+            continue
+        try:
+            for fd in (entry / "fd").iterdir():
+                try:
+                    st = os.stat(fd)
+                except OSError:
+                    continue
+                if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+                    found.append(pid)
+                    break
+        except OSError:  # gone, or not ours to look at
+            continue
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+            errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def _is_sellerbot(cmdline: str) -> bool:
+    """A sellerbot process (the CLI, `python -m bot`, a parse worker), not e.g. an editor that
+    has the lock file open: only those are ended when reclaiming."""
+    argv = cmdline.split()
+    if not argv:
+        return False
+    exe = Path(argv[0]).name
+    return exe == "sellerbot" or (exe.startswith("python") and "bot" in cmdline)
+
+
 class InstanceLock:
-    """An flock beside the database: a second daemon on the same data is refused."""
+    """An flock beside the database: a second daemon on the same data is refused.
+
+    The file records the daemon's pid. A lock held while that daemon is gone (a process that
+    inherited the descriptor from an older sellerbot, e.g. a forked worker left behind by a
+    kill -9) is reclaimed: the leftover is ended, with a log line. Its descriptor is
+    close-on-exec and parse workers are exec'd, so this sellerbot's children never hold it."""
 
     def __init__(self, db_path: str) -> None:
         self.path = Path(f"{db_path}.lock")
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._reclaim(fd)
+        except BaseException:
             os.close(fd)
-            raise AlreadyRunning(f"another sellerbot is running on {self.path.with_suffix('')}"
-                                 ) from None
+            raise
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
+
+    def _reclaim(self, fd: int) -> None:
+        """Held: by a live daemon (refuse), or by leftovers of a dead one (end them)."""
+        text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+        owner = int(text) if text.isdigit() else None
+        holders = _holders(self.path)
+        if owner is not None and (owner == os.getpid() or
+                                  (_alive(owner) and owner in holders)):
+            raise AlreadyRunning(f"another sellerbot is running on {self.path.with_suffix('')}"
+                                 f" (pid {owner})")
+        leftovers = [(pid, _cmdline(pid)) for pid in holders]
+        strangers = [(pid, cmd) for pid, cmd in leftovers if not _is_sellerbot(cmd)]
+        if strangers or not leftovers:
+            raise AlreadyRunning(
+                f"the lock {self.path} is held by " + (", ".join(
+                    f"pid {pid} ({cmd or '?'})" for pid, cmd in strangers) or
+                    "a process this user cannot see") + "; not a sellerbot daemon, not ended")
+        for pid, cmd in leftovers:
+            log.warning("reclaiming %s: sellerbot %s is gone, its leftover process %d (%s) "
+                        "still holds the lock; ending it", self.path,
+                        owner if owner is not None else "?", pid, cmd[:120])
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 10.0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise AlreadyRunning(f"the lock {self.path} is still held after ending "
+                                         "the leftover processes") from None
+                time.sleep(0.05)
 
     def release(self) -> None:
         if self._fd is not None:
@@ -139,6 +240,8 @@ class Daemon:
         self._reload_with: Any = None
         self._waiting: set[str] = set()
         self._processed = threading.Condition()
+        self._pool: WorkerPool | None = None
+        self._pool_broken = False
 
     # -- shared -------------------------------------------------------------------------
     def _open(self) -> Service:
@@ -149,7 +252,28 @@ class Daemon:
         self.service.recover_inflight()
         return self.service
 
+    def _parse_all(self, service: Service, raws: list[bytes]) -> list[Notice]:
+        """Parse on every core, each mail within `bot.parse_budget_seconds` of wall time
+        (enforced outside the parser: a worker past it is killed). If workers cannot be
+        started at all, parse here (still under the HTML caps) and say so."""
+        if not raws:
+            return []
+        if not self._pool_broken:
+            if self._pool is None:
+                self._pool = WorkerPool(PARSE_TARGET, os.cpu_count() or 1,
+                                        self.settings.bot.parse_budget_seconds)
+            try:
+                return [_bounded(r) for r in self._pool.map(raws, service.parse_options())]
+            except OSError as exc:
+                self._pool_broken = True
+                log.error("cannot start parse workers (%s): parsing in the daemon, without a "
+                          "time budget", exc)
+        return [service.parse(raw) for raw in raws]
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -170,7 +294,10 @@ class Daemon:
                                        self.clock.now())
             return 0
         service.backfill = state is None  # first sync of this folder: history, not news
-        service.hold_notices = True
+        # History (first sync) gets one summary above 10 cases; a later catch-up (after a
+        # restart or an outage) is news: each case gets its own notice, the thread its
+        # reply acts on, however many there are.
+        service.hold_notices = state is None
         try:
             return self._sync_uids(service, watcher, account, uids, uidvalidity, pool)
         finally:
@@ -203,12 +330,7 @@ class Daemon:
         relevant = [is_candidate(raw.split(b"\n\n", 1)[0] + b"\n\n", bots, sellers)
                     for raw in raws]
         wanted = [raw for raw, keep in zip(raws, relevant) if keep]
-        if pool is not None and len(wanted) > 8:
-            options = service.parse_options()
-            chunks = [wanted[i:i + 16] for i in range(0, len(wanted), 16)]
-            return _Prepared(batch, raws, relevant,
-                             futures=[pool.submit(_parse_chunk, c, options) for c in chunks])
-        return _Prepared(batch, raws, relevant, notices=[service.parse(r) for r in wanted])
+        return _Prepared(batch, raws, relevant, notices=self._parse_all(service, wanted))
 
     def _apply_batch(self, service: Service, watcher: FolderWatcher, account: str,
                      uidvalidity: int, prepared: _Prepared,
@@ -280,27 +402,20 @@ class Daemon:
         mailboxes = self.settings.mailboxes()
         if not mailboxes:
             return
-        cores = os.cpu_count() or 1
-        pool = ProcessPoolExecutor(max_workers=cores,
-                                   mp_context=multiprocessing.get_context("fork")) \
-            if cores > 1 else None
-        try:
-            for imap in mailboxes:
-                account = imap_account(imap)
-                for folder in imap.folders:
-                    watcher = FolderWatcher(account, folder, batch_size=imap.batch_size)
-                    try:
-                        self._sync_folder(service, watcher, account.name, pool)
-                    except Exception as exc:
-                        if raise_errors:
-                            raise
-                        log.warning("catch-up of %s/%s failed (%s); the watcher will retry",
-                                    account.host, folder, exc)
-                    finally:
-                        watcher.close()
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+        # Parsing goes to the daemon's bounded workers (_parse_all), not a forked pool.
+        for imap in mailboxes:
+            account = imap_account(imap)
+            for folder in imap.folders:
+                watcher = FolderWatcher(account, folder, batch_size=imap.batch_size)
+                try:
+                    self._sync_folder(service, watcher, account.name, None)
+                except Exception as exc:
+                    if raise_errors:
+                        raise
+                    log.warning("catch-up of %s/%s failed (%s); the watcher will retry",
+                                account.host, folder, exc)
+                finally:
+                    watcher.close()
 
     def backfill(self, since: date, progress: Callable[[str, int, int], None] | None = None
                  ) -> Stats:
@@ -430,7 +545,7 @@ class Daemon:
     def start(self) -> None:
         """Open the store, catch up with the mailbox, start the watchers and the scheduler."""
         service = self._open()
-        self._catch_up(service, raise_errors=False)  # forks parse workers: before any thread
+        self._catch_up(service, raise_errors=False)
         if self.settings.metrics.enabled:
             m = self.settings.metrics
             self._metrics = MetricsServer(self.db_path, m.host, m.port,
@@ -517,6 +632,7 @@ class Daemon:
             systemd.notify("STATUS=reload refused: configuration error (see log)")
             return
         self.settings, self.service = settings, service
+        service.rearm_seller_mail()  # a fixed [smtp] password is tried at once, not in 15 min
         log.info("configuration and templates reloaded (a mailbox's new settings apply at its "
                  "next reconnect; added or removed mailboxes need a restart)")
         systemd.notify("STATUS=configuration reloaded")
@@ -562,7 +678,8 @@ class Daemon:
                     continue
                 if kind == "mail":
                     raw, origin = item
-                    status = service.ingest(raw, origin)
+                    status = service.ingest(
+                        raw, origin, parse=lambda r, s=service: self._parse_all(s, [r])[0])
                     with self._processed:
                         self.stats.count(status)
                         self._processed.notify_all()

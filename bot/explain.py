@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.deadlines import marketplace_zone
 from bot.core.orders import order_value
-from bot.edges.store import Store, parse_iso
+from bot.edges.store import Store, parse_iso, private_file
 from bot.orders_import import case_evidence, case_messages
 
 #: What each decision rule (bot/core/decide.py RULES) means for the seller.
@@ -387,6 +387,8 @@ def export_evidence(store: Store, ref: str, out_zip: Path,
     out_zip = Path(out_zip)
     out_zip.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_zip.with_name(out_zip.name + ".part")
+    tmp.unlink(missing_ok=True)
+    private_file(tmp)  # buyer mails and addresses: 0600 whatever the umask
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, content in [("summary.txt", ("\n".join(text) + "\n").encode("utf-8")),
                               ("summary.json", json.dumps(summary, ensure_ascii=False, indent=2,

@@ -520,6 +520,11 @@ def _lock_state(db_path: str) -> CheckResult:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists() and Path("/proc").is_dir():
+                return CheckResult("daemon lock", True,
+                                   f"held by a leftover process of sellerbot pid {pid}, which "
+                                   "is gone: the next start ends it and takes the lock",
+                                   warning=True)
             return CheckResult("daemon lock", True,
                                "held: a sellerbot is running" + (f" (pid {pid})" if pid else ""))
         fcntl.flock(fd, fcntl.LOCK_UN)
@@ -527,6 +532,20 @@ def _lock_state(db_path: str) -> CheckResult:
                            "database", warning=True)
     finally:
         os.close(fd)
+
+
+def permission_check(db_path: str | Path) -> CheckResult | None:
+    """A database (or its -wal/-shm) readable by others exposes buyer mails and addresses."""
+    from bot.edges.store import exposed_mode
+
+    exposed = [(p, m) for p in (Path(db_path), Path(f"{db_path}-wal"), Path(f"{db_path}-shm"))
+               if (m := exposed_mode(p)) is not None]
+    if not exposed:
+        return None
+    names = ", ".join(f"{p} is {m:04o}" for p, m in exposed)
+    return CheckResult("database permissions", True,
+                       f"{names}: buyer data readable by others; run "
+                       f"`chmod 600 {' '.join(str(p) for p, _ in exposed)}`", warning=True)
 
 
 def doctor(settings: Any, now: datetime, *, db_path: str | None = None) -> list[CheckResult]:
@@ -580,6 +599,8 @@ def doctor(settings: Any, now: datetime, *, db_path: str | None = None) -> list[
             f"{db} ({_size(size)}, journal_mode={journal}, quick_check "
             + ("ok)" if healthy else f"FAILED: {'; '.join(check[:3])})"),
             warning=journal != "wal"))
+        if (perms := permission_check(db)) is not None:
+            results.append(perms)
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
         applied = {r[0] for r in conn.execute("select name from _migrations")} \
             if "_migrations" in tables else set()
@@ -595,6 +616,7 @@ def doctor(settings: Any, now: datetime, *, db_path: str | None = None) -> list[
             return results + [_lock_state(db_path)] + _oauth_checks(settings, now)
         results += _sync_checks(conn, settings, now)
         results += _queue_checks(conn, OPEN_STATES)
+        results += _seller_mail_check(conn, settings, now)
     except sqlite3.Error as exc:
         results.append(CheckResult("database", False, f"{db}: {exc}"))
     finally:
@@ -649,6 +671,26 @@ def _queue_checks(conn: sqlite3.Connection, open_states: Iterable[Any]) -> list[
                                + (f" ({', '.join(f'{k} {n}' for k, n in by_kind)})"
                                   if by_kind else "")))
     return results
+
+
+def _seller_mail_check(conn: sqlite3.Connection, settings: Any, now: datetime
+                       ) -> list[CheckResult]:
+    """FAIL when no mail has reached the seller for `bot.smtp_alert_minutes` while some wait:
+    deadlines are running and the seller does not know."""
+    from bot.edges.store import SELLER_MAIL_DOWN_SINCE_SQL
+
+    row = conn.execute(SELLER_MAIL_DOWN_SINCE_SQL).fetchone()
+    if not row or not row[0]:
+        return []
+    since = datetime.fromisoformat(row[0])
+    age = (now - since).total_seconds()
+    error = conn.execute("select last_error from outbox where kind = 'email' and status = "
+                         "'retrying' order by id desc limit 1").fetchone()
+    down = age >= settings.bot.smtp_alert_minutes * 60
+    return [CheckResult("seller mail", not down,
+                        f"no mail reached the seller for {_age(age)}; last error: "
+                        f"{error[0] if error else '?'}; fix [smtp], then SIGHUP the daemon or "
+                        "run `sellerbot outbox retry --all`", warning=not down)]
 
 
 def _oauth_checks(settings: Any, now: datetime) -> list[CheckResult]:

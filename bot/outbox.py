@@ -15,7 +15,8 @@ from typing import Any
 import tenacity
 
 from bot import failpoints
-from bot.edges import links, mailer
+from bot.edges import links, mailer, systemd
+from bot.edges.store import parse_iso, private_file
 from bot.runtime import Runtime
 
 log = logging.getLogger("sellerbot")
@@ -23,6 +24,12 @@ log = logging.getLogger("sellerbot")
 #: Backoff for transient failures (persisted between attempts, so it survives restarts).
 _BACKOFF = tenacity.wait_exponential(multiplier=15, min=15, max=3600)
 MAX_ATTEMPTS = 12
+#: Mail the seller must read (notices, reminders, escalations) is never given up while it
+#: still matters: retried on any SMTP error, at most 15 min apart, until its case's deadline
+#: has passed and at least this long after it was queued (a missed-deadline notice matters
+#: after the deadline; by then the reminders have queued that one).
+_SELLER_BACKOFF = tenacity.wait_exponential(multiplier=15, min=15, max=900)
+SELLER_MIN_RETRY = timedelta(hours=24)
 
 
 @dataclass
@@ -30,8 +37,42 @@ class _Attempt:
     attempt_number: int
 
 
+def for_seller(eff: dict[str, Any]) -> bool:
+    """A mail to the seller, as opposed to an answer to a buyer (which carries `on_sent`)
+    or a link request to Amazon: those keep their at-most-once rules."""
+    return eff["kind"] == "email" and not eff["payload"].get("on_sent")
+
+
 class OutboxRunner(Runtime):
     """Sends what the outbox holds, with retries and backoff."""
+
+    #: SMTP failed since the last mail that got through (a success then re-arms the others).
+    _smtp_failing = False
+    #: The CRITICAL "seller cannot be mailed" was said for the current outage.
+    _unreachable_said = False
+
+    def retry_until(self, eff: dict[str, Any]) -> datetime:
+        """When a seller mail stops mattering: its case's deadline, but never sooner than
+        SELLER_MIN_RETRY after it was queued."""
+        until = (parse_iso(eff["created_at"]) or self.clock.now()) + SELLER_MIN_RETRY
+        case = self.store.case(eff["case_id"]) if eff["case_id"] else None
+        deadline = parse_iso(case["deadline"]) if case else None
+        return max(until, deadline) if deadline else until
+
+    def rearm_seller_mail(self, *, include_failed: bool = True,
+                          only: list[int] | None = None) -> list[int]:
+        """Make waiting seller mails due now (a reload, a login that works again, `sellerbot
+        outbox retry`); failed ones too while they still matter. Returns the ids."""
+        now = self.clock.now()
+        statuses = ("retrying", "failed") if include_failed else ("retrying",)
+        ids = [e["id"] for e in self.store.seller_mail(statuses)
+               if (only is None or e["id"] in only)
+               and (e["status"] == "retrying" or self.retry_until(e) > now)]
+        if ids:
+            with self.store.transaction():
+                self.store.rearm(ids, now)
+            log.info("outbox: %d mail(s) to the seller due again now", len(ids))
+        return ids
 
     def recover_inflight(self) -> int:
         """At start: a link request that may or may not have happened is never repeated."""
@@ -64,6 +105,7 @@ class OutboxRunner(Runtime):
             batch = [e for e in self.store.ready_effects(self.clock.now())
                      if not (smtp_down and e["kind"] == "email")]
             if not batch:
+                self.check_seller_reachable()
                 return done
             progressed = False
             for eff in batch:
@@ -76,6 +118,7 @@ class OutboxRunner(Runtime):
                 elif outcome == "smtp_down":
                     smtp_down = True
             if not progressed:
+                self.check_seller_reachable()
                 return done
 
     def _execute_safely(self, eff: dict[str, Any]) -> str:
@@ -88,7 +131,47 @@ class OutboxRunner(Runtime):
             self._retry_later(eff, f"{type(exc).__name__}: {exc}", self.clock.now())
             return "retry"
 
+    def check_seller_reachable(self) -> None:
+        """No mail has reached the seller for `bot.smtp_alert_minutes` while some wait: say it
+        where an operator looks (CRITICAL log, systemd status; doctor and metrics read the
+        same state from the database). Said once per outage, and again when it is over."""
+        since = self.store.seller_mail_down_since()
+        now = self.clock.now()
+        limit = timedelta(minutes=self.settings.bot.smtp_alert_minutes)
+        if since is not None and now - since >= limit:
+            if not self._unreachable_said:
+                self._unreachable_said = True
+                waiting = len(self.store.seller_mail(("retrying",)))
+                minutes = int((now - since).total_seconds() // 60)
+                log.critical("the seller cannot be mailed: no mail got through for %d min, %d "
+                             "waiting (see `sellerbot outbox`; fix [smtp], then SIGHUP or "
+                             "`sellerbot outbox retry --all`)", minutes, waiting)
+                systemd.notify(f"STATUS=CRITICAL: seller unreachable by mail for {minutes} min,"
+                               f" {waiting} mail(s) waiting")
+        elif self._unreachable_said and since is None:
+            self._unreachable_said = False
+            log.warning("mail reaches the seller again")
+            systemd.notify("STATUS=mail reaches the seller again")
+
+    def _retry_seller(self, eff: dict[str, Any], error: str, now: datetime) -> None:
+        """Seller mail: backoff until it no longer matters, whatever the SMTP error."""
+        attempts = (eff["attempts"] or 0) + 1
+        until = self.retry_until(eff)
+        if now >= until:
+            self._fail(eff, f"gave up after {attempts} attempts, its deadline has passed: "
+                            f"{error}", now)
+            return
+        delay = timedelta(seconds=_SELLER_BACKOFF(_Attempt(attempts)))  # type: ignore[arg-type]
+        with self.store.transaction():
+            self.store.mark_effect(eff["id"], "retrying", now, error=error, attempt=True,
+                                   next_attempt_at=min(now + delay, until))
+        log.warning("effect %s mail to the seller: retry in %ss: %s", eff["id"],
+                    int(delay.total_seconds()), error)
+
     def _retry_later(self, eff: dict[str, Any], error: str, now: datetime) -> None:
+        if for_seller(eff):
+            self._retry_seller(eff, error, now)
+            return
         attempts = (eff["attempts"] or 0) + 1
         if attempts >= MAX_ATTEMPTS:
             self._fail(eff, f"gave up after {attempts} attempts: {error}", now)
@@ -123,16 +206,23 @@ class OutboxRunner(Runtime):
                     mailer.send(self.smtp_target, payload["from"], payload["to"],
                                 payload["raw"].encode("utf-8"))
                     failpoints.reach("after_send")
-            except mailer.TransientSendError as exc:
+            except (mailer.TransientSendError, mailer.LoginRefused) as exc:
+                self._smtp_failing = True
                 self._retry_later(eff, str(exc), now)
                 return "smtp_down"
             except mailer.PermanentSendError as exc:
+                if for_seller(eff) and not isinstance(exc, mailer.Unsendable):
+                    self._retry_later(eff, str(exc), now)  # a 5xx can be a provider hiccup
+                    return "retry"
                 self._fail(eff, str(exc), now)
                 return "done"
             with self.store.transaction():
                 self.store.mark_effect(eff["id"], "done", now, attempt=True)
                 if payload.get("on_sent") and eff["case_id"]:
                     self._buyer_answer_sent(eff, now)
+            if self._smtp_failing:  # the login works again: the others need not wait
+                self._smtp_failing = False
+                self.rearm_seller_mail(include_failed=False)
             log.info("effect %s email %s sent (%s) case=%s", eff["id"], eff["message_id"],
                      payload.get("template"), eff["case_id"] or "-")
             return "done"
@@ -166,5 +256,7 @@ class OutboxRunner(Runtime):
         from pathlib import Path
         folder = Path(self.dry_run_dir or ".")
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{eff['id']:06d}.eml").write_text(eff["payload"]["raw"], encoding="utf-8")
+        path = folder / f"{eff['id']:06d}.eml"
+        private_file(path)  # the seller's mail, buyer data included: 0600
+        path.write_text(eff["payload"]["raw"], encoding="utf-8")
 

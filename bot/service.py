@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -117,13 +118,16 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
     def parse_options(self) -> dict[str, Any]:
         return parse_options(self.settings)
 
-    def ingest(self, raw: bytes, origin: Origin = Origin()) -> str:
-        """Process one raw email exactly once. Returns what happened (for logs and tests)."""
+    def ingest(self, raw: bytes, origin: Origin = Origin(),
+               parse: Callable[[bytes], Notice] | None = None) -> str:
+        """Process one raw email exactly once. Returns what happened (for logs and tests).
+        `parse`: the daemon's bounded parse (a worker with a time budget) instead of this
+        thread's."""
         raw = normalize_eol(raw)
         if origin.uid is not None and self.store.seen_uid(origin.account, origin.folder,
                                                           origin.uidvalidity, origin.uid):
             return "already-processed"
-        return self.apply(raw, self.parse(raw), origin)
+        return self.apply(raw, (parse or self.parse)(raw), origin)
 
     def apply(self, raw: bytes, notice: Notice, origin: Origin) -> str:
         """Record, decide and queue effects for a parsed message, in one transaction."""

@@ -21,6 +21,16 @@ class PermanentSendError(Exception):
     """Will never work as is: 5xx, bad recipient."""
 
 
+class LoginRefused(PermanentSendError):
+    """The server refused our credentials (535): every mail fails the same way until the
+    password or token is fixed, so the caller stops trying the others this round."""
+
+
+class Unsendable(PermanentSendError):
+    """The message itself cannot be put on the wire (a non-ASCII address): no server and no
+    retry can help."""
+
+
 @dataclass(frozen=True)
 class SmtpTarget:
     host: str
@@ -63,6 +73,11 @@ def send(target: SmtpTarget, sender: str, recipients: list[str], raw: bytes) -> 
             refused = client.sendmail(sender, recipients, raw)
             if refused and len(refused) == len(recipients):
                 raise PermanentSendError(f"all recipients refused: {refused}")
+    except smtplib.SMTPAuthenticationError as exc:
+        err = f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}"
+        if 400 <= exc.smtp_code < 500:
+            raise TransientSendError(err) from exc
+        raise LoginRefused(err) from exc
     except smtplib.SMTPResponseException as exc:
         err = f"SMTP {exc.smtp_code} {exc.smtp_error!r}"
         if 400 <= exc.smtp_code < 500:
@@ -74,6 +89,6 @@ def send(target: SmtpTarget, sender: str, recipients: list[str], raw: bytes) -> 
             raise TransientSendError(f"recipients deferred: {exc.recipients}") from exc
         raise PermanentSendError(f"recipients refused: {exc.recipients}") from exc
     except (UnicodeError, ValueError) as exc:  # e.g. a non-ASCII address: never sendable
-        raise PermanentSendError(f"{type(exc).__name__}: {exc}") from exc
+        raise Unsendable(f"{type(exc).__name__}: {exc}") from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise TransientSendError(f"{type(exc).__name__}: {exc}") from exc

@@ -12,6 +12,8 @@ after a restart (the counters are derived from the database, not from process me
     sellerbot_outbox_depth{status}               outbox rows not done, by status
     sellerbot_seconds_since_last_sync{folder}    now - sync_state.last_sync_at
     sellerbot_open_cases{kind}                   cases in an open state, by kind
+    sellerbot_seller_unreachable_seconds         how long no mail has reached the seller while
+                                                 some wait (0: fine)
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ log = logging.getLogger("sellerbot.metrics")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 OUTBOX_STATUSES = ("pending", "retrying", "inflight", "held", "failed", "uncertain")
 MESSAGE_STATUSES = ("processed", "ignored", "duplicate", "quarantined")
+
+#: Same as bot.edges.store.SELLER_MAIL_DOWN_SINCE_SQL (edges do not import each other).
+_DOWN_SINCE_SQL = (
+    "select max(w.at, coalesce(d.at, '')) from "
+    "(select min(created_at) as at from outbox where kind = 'email' and status = 'retrying' "
+    "and attempts > 0 and json_extract(payload, '$.on_sent') is null) as w, "
+    "(select max(done_at) as at from outbox where kind = 'email' and status = 'done') as d "
+    "where w.at is not null")
 
 Sample = tuple[dict[str, str], float]
 Family = tuple[str, str, str, list[Sample]]  # name, type, help, samples
@@ -108,8 +118,15 @@ def collect(conn: sqlite3.Connection, now: datetime) -> list[Family]:
     open_cases = [({"kind": str(kind)}, float(n)) for kind, n in _rows(
         conn, f"select kind, count(*) from cases where state in ({marks}) group by kind "
               "order by kind", tuple(states))]
+    unreachable = 0.0
+    for (since,) in _rows(conn, _DOWN_SINCE_SQL):
+        if since:
+            unreachable = max(0.0, round((now - datetime.fromisoformat(since)).total_seconds()))
     return [
         ("sellerbot_up", "gauge", "1 if the database could be read.", [({}, 1)]),
+        ("sellerbot_seller_unreachable_seconds", "gauge",
+         "Seconds since a mail last reached the seller, while some wait (0: none waiting).",
+         [({}, unreachable)]),
         ("sellerbot_messages_total", "counter", "Messages recorded, by processing status.",
          [({"status": s}, float(n)) for s, n in sorted(messages.items())]),
         ("sellerbot_quarantined_total", "counter", "Messages put in quarantine.",

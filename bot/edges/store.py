@@ -8,6 +8,7 @@ strings so they sort as text.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,30 @@ def iso(dt: datetime | None) -> str | None:
 
 def parse_iso(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def private_file(path: str | Path) -> None:
+    """Create `path` empty with mode 0600 if it does not exist yet, whatever the umask: it
+    will hold buyer mails, addresses and order data. SQLite gives the -wal and -shm files the
+    database file's mode, so they are 0600 too. An existing file is left as it is (doctor
+    and check-config warn when it is readable by others)."""
+    if str(path) == ":memory:" or str(path).startswith("file:"):
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.fchmod(fd, 0o600)  # O_CREAT's mode is masked by the umask; this is not
+    os.close(fd)
+
+
+def exposed_mode(path: str | Path) -> int | None:
+    """The permission bits of an existing file when group or others may read or write it."""
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except OSError:
+        return None
+    return mode if mode & 0o077 else None
 
 
 def _m001_initial(db: sqlite_utils.Database) -> None:
@@ -82,6 +107,15 @@ def _m002_digests(db: sqlite_utils.Database) -> None:
     db["digests"].create_index(["local_date"], unique=True)
 
 
+#: Shared with doctor and the metrics endpoint, which read the file with their own connection.
+SELLER_MAIL_DOWN_SINCE_SQL = (
+    "select max(w.at, coalesce(d.at, '')) from "
+    "(select min(created_at) as at from outbox where kind = 'email' and status = 'retrying' "
+    "and attempts > 0 and json_extract(payload, '$.on_sent') is null) as w, "
+    "(select max(done_at) as at from outbox where kind = 'email' and status = 'done') as d "
+    "where w.at is not null")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_digests", _m002_digests),
@@ -93,6 +127,8 @@ class Store:
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = str(path)
+        if not readonly:
+            private_file(self.path)
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
@@ -387,6 +423,23 @@ class Store:
 
     def inflight_effects(self) -> list[dict[str, Any]]:
         return self.effects(("inflight",))
+
+    def seller_mail(self, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Mails to the seller (not buyer answers, which carry `on_sent`) in these statuses."""
+        return [e for e in self.effects(statuses)
+                if e["kind"] == "email" and not e["payload"].get("on_sent")]
+
+    def rearm(self, effect_ids: list[int], now: datetime) -> None:
+        """Due now, as `retrying` (a failed row keeps its history in last_error)."""
+        for effect_id in effect_ids:
+            self.conn.execute("update outbox set status = 'retrying', next_attempt_at = ?, "
+                              "done_at = null where id = ?", [iso(now), effect_id])
+
+    def seller_mail_down_since(self) -> datetime | None:
+        """Since when no mail reached the seller while one waits for a retry: the later of
+        the oldest waiting mail's creation and the last mail that got through."""
+        row = self.conn.execute(SELLER_MAIL_DOWN_SINCE_SQL).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
 
     # -- digests --------------------------------------------------------------------------
     def save_digest(self, message_id: str, local_date: str, numbering: dict[int, str],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.domain import Kind, Notice
 
 from .classify import parse_msg
-from .mime import parse_bytes
+from .mime import TooComplex, parse_bytes
 
 __all__ = ["parse_message"]
 
@@ -26,5 +26,7 @@ def parse_message(raw: bytes, *, trusted_authserv_ids: tuple[str, ...] = (),
         return parse_msg(msg, raw, trusted=tuple(trusted_authserv_ids),
                          bots=tuple(bot_addresses), sellers=tuple(seller_addresses),
                          default_tz=default_tz)
+    except TooComplex as exc:  # bounded work per mail: quarantined with the reason
+        return Notice(kind=Kind.UNRECOGNIZED, error=f"too_complex: {exc}")
     except Exception as exc:  # noqa: BLE001 - the caller quarantines the message
         return Notice(kind=Kind.UNRECOGNIZED, error=f"{type(exc).__name__}: {exc}")

@@ -17,6 +17,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from functools import lru_cache
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser
@@ -394,7 +395,51 @@ _MULTINL = re.compile(r"\n\n\n+")
 _SPACES = re.compile("   *")  # == " {2,}" with a literal prefix to scan for
 
 
+# Bounded work per mail (issue 15): an HTML5 tree builder walks its stack of open elements
+# for many start tags, so its time grows with size x nesting depth (200,000 nested <div>:
+# minutes). Real notifications are under 200 KB and a few dozen levels deep; anything past
+# these limits is not an Amazon notification and is quarantined as too_complex, unparsed.
+HTML_MAX_CHARS = 1_000_000
+HTML_MAX_DEPTH = 256
+
+
+class TooComplex(ValueError):
+    """This mail would cost more to parse than any genuine notification: not parsed."""
+
+
+# Start and end tags that can nest. Void elements and those whose start tag implicitly
+# closes the previous one (p, li, td, tr…) do not deepen the tree; comments, doctypes, and
+# processing instructions are not tags.
+_NESTING_TAG = re.compile(
+    r"<(/?)(?!(?:p|li|td|th|tr|dt|dd|option|optgroup|tbody|thead|tfoot|colgroup|col|rp|rt|"
+    r"br|img|hr|meta|link|input|area|base|embed|source|track|wbr|param)\b)[a-zA-Z]")
+
+
+_STEP = {"": 1, "/": -1}
+
+
+def _deeper(depth: int, step: int) -> int:
+    return depth + step if depth + step > 0 else 0  # a stray end tag is ignored, as parsers do
+
+
+def check_html_budget(html: str) -> None:
+    """Raise TooComplex before the parser sees an HTML body too large or too deeply nested.
+    Linear: one regex scan, and only when there are more tags than the depth limit."""
+    if len(html) > HTML_MAX_CHARS:
+        raise TooComplex(f"HTML body of {len(html):,} characters (limit {HTML_MAX_CHARS:,})")
+    if html.count("<") <= HTML_MAX_DEPTH:
+        return
+    steps = list(map(_STEP.__getitem__, _NESTING_TAG.findall(html)))  # +1 open, -1 close
+    prefix = list(accumulate(steps))  # C speed; the depth, while no end tag is stray
+    depth = max(prefix, default=0)
+    if depth <= HTML_MAX_DEPTH and min(prefix, default=0) < 0:
+        depth = max(accumulate(steps, _deeper, initial=0))  # stray end tags: the exact way
+    if depth > HTML_MAX_DEPTH:
+        raise TooComplex(f"HTML nested {depth} levels deep (limit {HTML_MAX_DEPTH})")
+
+
 def html_tree(html: str) -> LexborHTMLParser:
+    check_html_budget(html)
     return LexborHTMLParser(html)
 
 
@@ -429,6 +474,7 @@ def _has_style_or_script(tree: LexborHTMLParser, root) -> bool:  # noqa: ANN001
 
 def html_parse(html: str) -> tuple[str, LexborHTMLParser]:
     """Parse once; return (linearised text: one line per block, ' | ' between cells, tree)."""
+    check_html_budget(html)  # raises TooComplex: never hand the parser a quadratic input
     tree = LexborHTMLParser(mark_blocks(html))
     root = tree.body or tree.root
     if root is None:
