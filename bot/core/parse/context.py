@@ -7,6 +7,7 @@ from datetime import datetime
 from email.message import Message
 
 from .common import labelled_fields
+from .facts import Facts, extract
 from .links import RawLink, html_links, plain_links
 from .mime import Bodies, html_parse
 
@@ -27,6 +28,7 @@ class Ctx:
     _fields: list[tuple[str, str]] | None = None
     _links: list[RawLink] | None = None
     extra: dict = field(default_factory=dict)
+    _facts: dict[tuple[str, ...], Facts] = field(default_factory=dict)
 
     def _parse_html(self) -> None:
         self._text, self._tree = html_parse(self.bodies.html)
@@ -65,3 +67,19 @@ class Ctx:
             else:
                 self._links = plain_links(self.text)
         return self._links
+
+    def facts(self, want: tuple[str, ...], links: list[RawLink] | None = None) -> Facts:
+        """Facts by meaning from every body (plain part first: Amazon's plain part may carry
+        facts the HTML one lays out differently), the HTML tree and the links."""
+        got = self._facts.get(want)
+        if got is None:
+            texts = [self.bodies.plain] if self.bodies.plain else []
+            tree = None
+            if self.bodies.html and not (self.prefer_plain and self.bodies.plain):
+                tree = self.tree
+                texts.append(self.text)
+            elif not texts:
+                texts.append(self.text)
+            got = extract(texts, tree, self.raw_links if links is None else links, want)
+            self._facts[want] = got
+        return got

@@ -10,6 +10,7 @@ from bot.domain import Item, Kind, Notice
 
 from .common import clean_value, field, find_order_id, fold, normalize_reason, rx
 from .context import Ctx
+from .facts import prose_qty
 from .fastre import FoldRx
 from .mime import find_money
 
@@ -244,6 +245,64 @@ def _param(links, name: str) -> str | None:  # noqa: ANN001
     return None
 
 
+# Status of the request, read before the subject: Amazon's own words for "already authorized"
+# and "waiting for you" (folded text: no accents, lower case).
+_AUTO_STATUS = FoldRx(
+    r"autoris[ée]e? automatiquement|automatiquement autoris|accept[ée]e? automatiquement|"
+    r"automatically (?:authori[sz]ed|approved|accepted)|(?:authori[sz]ed|approved) automatically|"
+    r"automatisch (?:genehmigt|autorisiert|akzeptiert|freigegeben)|"
+    r"(?:autorizzat[ao]|approvat[ao]) automaticamente|automaticamente (?:autorizzat|approvat)|"
+    r"autorizad[ao] autom[áa]ticamente|aprobad[ao] autom[áa]ticamente|"
+    r"autom[áa]ticamente (?:autorizad|aprobad)|automatisch (?:goedgekeurd|geautoriseerd)|"
+    r"automatiskt (?:godk[äa]nd|auktoriserad)|automatycznie (?:zatwierdz|autoryzowan|zaakceptowan)")
+_PENDING_STATUS = FoldRx(
+    r"en attente de (?:votre |l'|)autorisation|en attente de votre (?:d[ée]cision|approbation)|"
+    r"n[ée]cessite votre autorisation|requiert votre autorisation|doit [êe]tre autoris[ée]e par vous|"
+    r"(?:awaiting|pending|requires|needs) (?:your )?(?:authori[sz]ation|approval|decision)|"
+    r"wartet auf ihre (?:genehmigung|entscheidung)|erfordert ihre genehmigung|"
+    r"ausstehende genehmigung|genehmigung ausstehend|"
+    r"in attesa (?:della tua|della vostra|di) (?:autorizzazione|approvazione)|"
+    r"richiede la tua autorizzazione|pendiente de (?:tu |su )?(?:autorizaci[óo]n|aprobaci[óo]n)|"
+    r"requiere (?:tu|su) autorizaci[óo]n|wacht op (?:uw|je|jouw) (?:goedkeuring|autorisatie)|"
+    r"v[äa]ntar p[åa] ditt godk[äa]nnande|oczekuje na (?:twoj[aą] |)(?:autoryzacj|zatwierdzeni)")
+_NEGATED = re.compile(r"(?:\bpas\b|\bnot\b|\bnicht\b|\bnon\b|\bno\b|\bniet\b|\binte\b|"
+                      r"\bnie\b|\bjamais\b|\bnever\b)[^.\n]{0,25}$", re.I)
+
+
+def _status_kind(status: str | None, text: str) -> Kind | None:
+    """RETURN_AUTHORIZED / RETURN_REQUEST from the request's stated status, else None.
+    The status field wins over prose; a pending phrase wins over an auto one; a negated
+    'not authorized automatically' is pending."""
+    for src in ((status or ""), text):
+        if not src:
+            continue
+        if _PENDING_STATUS.search(src):
+            return Kind.RETURN_REQUEST
+        m = _AUTO_STATUS.search(src)
+        if m and not _NEGATED.search(src[max(0, m.start() - 40): m.start()]):
+            return Kind.RETURN_AUTHORIZED
+        if m:
+            return Kind.RETURN_REQUEST
+    return None
+
+
+_RETURN_WANT = ("order_id", "rma_id", "return_request_id", "reason", "comment", "status",
+                "title", "asin", "sku", "qty", "price")
+
+
+def _merge_items(items: list[Item], extra: list[Item]) -> list[Item]:
+    """Fill what the layout-specific reading left empty from the facts read by meaning."""
+    if not items:
+        return extra
+    if len(extra) != len(items):
+        return items
+    out = []
+    for a, b in zip(items, extra):
+        out.append(Item(title=a.title or b.title, asin=a.asin or b.asin, sku=a.sku or b.sku,
+                        qty=a.qty if a.qty is not None else b.qty, price=a.price or b.price))
+    return out
+
+
 def parse_return(ctx: Ctx, n: Notice) -> None:
     f = ctx.fields
     n.order_id = find_order_id(ctx.subject, ctx.text)
@@ -268,11 +327,29 @@ def parse_return(ctx: Ctx, n: Notice) -> None:
     carrier, number = field(f, CARRIER), field(f, TRACKING)
     if carrier or number:
         n.tracking = {"carrier": clean_value(carrier) or "", "number": clean_value(number) or ""}
+    fx = ctx.facts(_RETURN_WANT)
+    n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
+    n.rma_id = n.rma_id or fx.get("rma_id")  # type: ignore[assignment]
+    n.return_request_id = n.return_request_id or fx.get("return_request_id")  # type: ignore[assignment]
+    if not n.reason and fx.get("reason"):
+        n.reason = fx.get("reason")  # type: ignore[assignment]
+        n.reason_normalized = normalize_reason(n.reason)
+    n.customer_comment = n.customer_comment or fx.get("comment")  # type: ignore[assignment]
+    n.authorization_status = n.authorization_status or fx.get("status")  # type: ignore[assignment]
+    n.items = _merge_items(n.items, fx.items)
+    if len(n.items) == 1 and n.items[0].qty is None:
+        q = prose_qty(ctx.text[:1500])
+        if q:
+            it = n.items[0]
+            n.items = [Item(title=it.title, asin=it.asin, sku=it.sku, qty=q, price=it.price)]
     head = ctx.subject + "\n" + ctx.text[:700]
     if policy is None and _OUT_POLICY_SENTENCE.search(ctx.text[:1200]):
         n.policy_status = "out_of_policy"
+    status_kind = _status_kind(n.authorization_status, ctx.text[:2500])
     if _CLOSED_BY_BUYER.search(head) or _closed_by_buyer(head):
         n.kind = Kind.RETURN_CLOSED_BY_BUYER
+    elif status_kind is not None:
+        n.kind = status_kind
     elif n.authorization_status and _AUTO.search(fold(n.authorization_status)):
         n.kind = Kind.RETURN_AUTHORIZED
     else:

@@ -1,0 +1,543 @@
+"""Facts by meaning, not by layout.
+
+Amazon reorders lines, renames labels and sends the plain part instead of the HTML one
+without notice. Every fact is therefore found wherever it stands -- `label : value` lines
+(any spacing, `:`/`：`/tab, label before or after the value), a label line with its value on
+the next line, HTML two-cell rows and definition lists, header-row tables, prose, and link
+parameters after unwrapping redirects -- using one lexicon per field and language, and every
+value is checked against the shape of its field before it is kept.
+
+Pure: text and links in, `Facts` out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+from bot.domain import Item, Money
+
+from .common import fold
+from .links import RawLink, unwrap
+from .mime import find_money
+
+# --------------------------------------------------------------------------- lexicon
+# Folded labels (lower case, accents removed, straight apostrophes), one list per field and
+# language. A label matches when the whole (normalised) label text equals one of them.
+
+LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
+    "order_id": {
+        "fr": ("numero de commande", "n° de commande", "no de commande", "commande",
+               "id de commande", "identifiant de commande", "reference de commande",
+               "numero de la commande", "commande n°", "commande numero"),
+        "en": ("order id", "order number", "order #", "order", "order no", "order no.",
+               "amazon order id", "amazon order number", "order ref"),
+        "de": ("bestellnummer", "bestell-nr", "bestell-nr.", "bestellung", "bestell-id",
+               "auftragsnummer", "bestellnr", "bestellnr."),
+        "it": ("numero d'ordine", "numero ordine", "n. ordine", "ordine", "id ordine",
+               "numero dell'ordine", "id dell'ordine"),
+        "es": ("numero de pedido", "n.º de pedido", "n.o de pedido", "pedido", "id del pedido",
+               "id de pedido", "numero del pedido"),
+        "nl": ("bestelnummer", "ordernummer", "bestelling", "bestel-id"),
+        "sv": ("ordernummer", "bestallningsnummer", "order-id", "bestallning"),
+        "pl": ("numer zamowienia", "zamowienie", "identyfikator zamowienia", "nr zamowienia"),
+    },
+    "rma_id": {
+        "fr": ("numero d'autorisation de retour", "n° rma", "numero rma", "rma",
+               "numero d'autorisation de retour (rma)", "numero d'autorisation",
+               "autorisation de retour n°", "n° d'autorisation de retour",
+               "code d'autorisation de retour"),
+        "en": ("return authorization id", "return authorization number", "rma number", "rma #",
+               "rma id", "rma no", "return authorisation id", "return authorisation number",
+               "return merchandise authorization", "return authorization (rma)"),
+        "de": ("rucksendegenehmigungsnummer", "rma-nummer", "rucksendenummer",
+               "genehmigungsnummer", "rucksendegenehmigung", "rma nummer"),
+        "it": ("numero di autorizzazione al reso", "numero rma", "autorizzazione al reso n.",
+               "numero di autorizzazione del reso", "codice di autorizzazione al reso"),
+        "es": ("numero de autorizacion de devolucion", "numero rma", "n.º rma",
+               "autorizacion de devolucion", "numero de autorizacion"),
+        "nl": ("retourautorisatienummer", "rma-nummer", "rma nummer"),
+        "sv": ("returauktoriseringsnummer", "rma-nummer", "rma nummer"),
+        "pl": ("numer autoryzacji zwrotu", "numer rma", "nr rma"),
+    },
+    "return_request_id": {
+        "fr": ("identifiant de la demande de retour", "id de la demande de retour",
+               "id de la demande", "numero de la demande de retour", "identifiant de la demande",
+               "numero de demande de retour"),
+        "en": ("return request id", "return id", "return request number", "request id"),
+        "de": ("rucksendeantrags-id", "rucksendeanfrage-id", "rucksende-id", "antrags-id"),
+        "it": ("id della richiesta di reso", "id richiesta di reso", "id richiesta reso",
+               "id della richiesta"),
+        "es": ("id de la solicitud de devolucion", "id de solicitud de devolucion",
+               "id de la solicitud"),
+        "nl": ("retourverzoek-id", "id van het retourverzoek"),
+        "sv": ("returbegaran-id", "id for returbegaran"),
+        "pl": ("identyfikator zadania zwrotu", "id zadania zwrotu"),
+    },
+    "claim_id": {
+        "fr": ("numero de reclamation", "identifiant de la reclamation", "id de la reclamation",
+               "identifiant de reclamation", "reclamation n°", "n° de reclamation",
+               "numero de la reclamation", "id de reclamation"),
+        "en": ("claim id", "claim number", "claim #", "claim no", "a-to-z claim id",
+               "claim reference"),
+        "de": ("anspruchs-id", "anspruch-id", "antragsnummer", "garantieantrag-id",
+               "reklamationsnummer", "anspruchsnummer", "antrags-id"),
+        "it": ("numero del reclamo", "id del reclamo", "numero reclamo", "id reclamo",
+               "numero della richiesta di rimborso"),
+        "es": ("numero de reclamacion", "id de la reclamacion", "id de reclamacion",
+               "numero de la reclamacion"),
+        "nl": ("claimnummer", "claim-id", "claim id"),
+        "sv": ("anspraksnummer", "reklamationsnummer", "ansprak-id"),
+        "pl": ("numer roszczenia", "identyfikator roszczenia", "nr roszczenia"),
+    },
+    "reason": {
+        "fr": ("motif du retour", "raison du retour", "motif", "raison", "motif de retour",
+               "raison de retour", "motif indique par le client"),
+        "en": ("return reason", "reason for return", "reason", "reason for the return",
+               "reason given by the buyer", "reason given by the customer"),
+        "de": ("rucksendegrund", "grund der rucksendung", "grund", "ruckgabegrund",
+               "grund fur die rucksendung"),
+        "it": ("motivo del reso", "motivo", "motivo di reso", "motivo indicato dal cliente"),
+        "es": ("motivo de la devolucion", "motivo", "motivo de devolucion"),
+        "nl": ("reden van retour", "retourreden", "reden", "reden voor retour"),
+        "sv": ("returorsak", "anledning", "orsak", "anledning till retur"),
+        "pl": ("powod zwrotu", "powod"),
+    },
+    "claim_reason": {
+        "fr": ("motif de la reclamation", "motif indique par le client", "motif",
+               "raison de la reclamation", "motif de reclamation"),
+        "en": ("claim reason", "reason for claim", "reason for the claim",
+               "reason given by the buyer", "reason given by the customer", "reason"),
+        "de": ("grund des anspruchs", "anspruchsgrund", "vom kaufer angegebener grund", "grund",
+               "grund der reklamation"),
+        "it": ("motivo del reclamo", "motivo indicato dal cliente", "motivo"),
+        "es": ("motivo de la reclamacion", "motivo"),
+        "nl": ("reden van claim", "reden van de claim", "reden"),
+        "sv": ("orsak till ansprak", "anledning", "orsak"),
+        "pl": ("powod roszczenia", "powod"),
+    },
+    "asin": {lang: ("asin", "asin/isbn", "isbn/asin") for lang in
+             ("fr", "en", "de", "it", "es", "nl", "sv", "pl")},
+    "sku": {
+        "fr": ("sku", "msku", "sku vendeur", "ref. vendeur", "reference vendeur", "ref vendeur"),
+        "en": ("sku", "msku", "seller sku", "merchant sku"),
+        "de": ("sku", "verkaufer-sku", "handler-sku", "msku"),
+        "it": ("sku", "sku del venditore", "msku"),
+        "es": ("sku", "sku del vendedor", "referencia sku", "msku"),
+        "nl": ("sku", "verkopers-sku"), "sv": ("sku", "saljar-sku"), "pl": ("sku", "sku sprzedawcy"),
+    },
+    "qty": {
+        "fr": ("quantite", "quantite retournee", "quantite de retour", "quantite a retourner",
+               "qte", "nombre d'articles"),
+        "en": ("quantity", "return quantity", "quantity returned", "qty", "returned quantity",
+               "quantity to return"),
+        "de": ("menge", "anzahl", "rucksendemenge", "zuruckgesendete menge", "zuruckgegebene menge"),
+        "it": ("quantita", "quantita restituita", "quantita reso", "quantita da restituire",
+               "quantita di reso"),
+        "es": ("cantidad", "cantidad devuelta", "cantidad a devolver", "cantidad de devolucion"),
+        "nl": ("aantal", "geretourneerd aantal", "hoeveelheid", "retouraantal"),
+        "sv": ("antal", "returnerat antal", "kvantitet"),
+        "pl": ("ilosc", "ilosc zwracana", "zwracana ilosc"),
+    },
+    "price": {
+        "fr": ("prix", "prix de l'article", "prix unitaire", "prix de vente", "valeur de l'article"),
+        "en": ("price", "item price", "unit price", "item value", "sale price"),
+        "de": ("preis", "artikelpreis", "stuckpreis", "verkaufspreis"),
+        "it": ("prezzo", "prezzo dell'articolo", "prezzo unitario"),
+        "es": ("precio", "precio del articulo", "precio unitario"),
+        "nl": ("prijs", "artikelprijs"), "sv": ("pris", "artikelpris"), "pl": ("cena", "cena produktu"),
+    },
+    "title": {
+        "fr": ("article", "article de la commande", "produit", "nom de l'article", "nom du produit",
+               "article commande", "intitule de l'article"),
+        "en": ("item", "order item", "product", "product name", "item name", "title", "item title"),
+        "de": ("artikel", "bestellter artikel", "artikelbezeichnung", "produkt", "artikelname",
+               "produktname"),
+        "it": ("articolo", "articolo dell'ordine", "prodotto", "nome articolo", "nome del prodotto",
+               "articolo ordinato"),
+        "es": ("articulo", "articulo del pedido", "producto", "nombre del producto"),
+        "nl": ("artikel", "product", "productnaam", "artikelnaam"),
+        "sv": ("artikel", "produkt", "produktnamn", "vara"),
+        "pl": ("produkt", "przedmiot", "nazwa produktu", "artykul"),
+    },
+    "comment": {
+        "fr": ("commentaire du client", "commentaire", "commentaires du client",
+               "commentaire de l'acheteur", "commentaires de l'acheteur", "commentaires"),
+        "en": ("customer comment", "customer comments", "buyer comment", "buyer comments",
+               "comments", "comment", "customer's comment", "buyer's comment"),
+        "de": ("kommentar des kaufers", "kundenkommentar", "kommentar", "kommentar des kunden",
+               "anmerkung des kaufers"),
+        "it": ("commento del cliente", "commento", "commenti del cliente", "commento dell'acquirente"),
+        "es": ("comentario del cliente", "comentario", "comentarios del cliente",
+               "comentario del comprador"),
+        "nl": ("opmerking van de klant", "opmerking", "opmerkingen"),
+        "sv": ("kundens kommentar", "kommentar"),
+        "pl": ("komentarz klienta", "komentarz", "komentarz kupujacego"),
+    },
+    "status": {
+        "fr": ("autorisation", "statut", "statut de la demande", "etat", "etat de la demande",
+               "statut de l'autorisation", "statut de la demande de retour"),
+        "en": ("authorization", "authorisation", "status", "authorization status",
+               "request status", "return status"),
+        "de": ("genehmigung", "status", "genehmigungsstatus", "status des antrags"),
+        "it": ("autorizzazione", "stato", "stato della richiesta", "stato dell'autorizzazione"),
+        "es": ("autorizacion", "estado", "estado de la solicitud"),
+        "nl": ("autorisatie", "status"), "sv": ("auktorisering", "status"),
+        "pl": ("autoryzacja", "status"),
+    },
+    "amount": {
+        "fr": ("montant", "montant de la reclamation", "montant rembourse", "montant du remboursement",
+               "montant total"),
+        "en": ("amount", "claim amount", "refund amount", "amount refunded", "total"),
+        "de": ("betrag", "erstattungsbetrag", "anspruchsbetrag"),
+        "it": ("importo", "importo del reclamo", "importo rimborsato"),
+        "es": ("importe", "importe de la reclamacion", "importe reembolsado"),
+        "nl": ("bedrag",), "sv": ("belopp",), "pl": ("kwota",),
+    },
+}
+
+#: Fields describing one item; a repeated field starts the next item.
+ITEM_FIELDS = ("title", "asin", "sku", "qty", "price")
+
+_LABEL_TO_FIELDS: dict[str, tuple[str, ...]] = {}
+for _field, _langs in LEXICON.items():
+    for _labels in _langs.values():
+        for _label in _labels:
+            if _field not in _LABEL_TO_FIELDS.get(_label, ()):
+                _LABEL_TO_FIELDS[_label] = _LABEL_TO_FIELDS.get(_label, ()) + (_field,)
+
+# --------------------------------------------------------------------------- shapes
+
+_ORDER = re.compile(r"(?<![\d-])(\d{3}-\d{7}-\d{7})(?![\d-])")
+_ASIN = re.compile(r"(?<![A-Z0-9])(B0[A-Z0-9]{8}|\d{9}[\dX])(?![A-Z0-9])")
+_TOKEN = re.compile(r"^#?\s*([A-Za-z0-9][A-Za-z0-9._/-]{3,39})(?=$|[\s,;)])")
+_QTY = re.compile(r"^\s*(\d{1,3})(?!\d|[.,]\d)")
+_URLISH = re.compile(r"https?://|www\.", re.I)
+
+
+def _id_token(v: str) -> str | None:
+    """An identifier: one token of letters/digits with at least one digit."""
+    m = _TOKEN.match(v.strip())
+    if not m:
+        return None
+    tok = m.group(1).rstrip(".")
+    return tok if any(c.isdigit() for c in tok) and not _ORDER.fullmatch(tok) else None
+
+
+def _sku(v: str) -> str | None:
+    m = _TOKEN.match(v.strip()) or re.match(r"^([A-Za-z0-9][A-Za-z0-9._/-]{0,39})$", v.strip())
+    return m.group(1) if m else None
+
+
+def _text(v: str) -> str | None:
+    v = " ".join(v.split()).strip(" |-–")
+    if not v or len(v) > 300 or _URLISH.search(v):
+        return None
+    return v
+
+
+def _qty(v: str) -> int | None:
+    m = _QTY.match(v)
+    return int(m.group(1)) if m and 0 < int(m.group(1)) < 1000 else None
+
+
+def validate(name: str, value: str) -> object | None:
+    """The value in the shape of its field, or None: a stray match cannot pass."""
+    if not value:
+        return None
+    if name == "order_id":
+        m = _ORDER.search(value)
+        return m.group(1) if m else None
+    if name == "asin":
+        m = _ASIN.search(value.upper())
+        return m.group(1) if m else None
+    if name in ("rma_id", "return_request_id", "claim_id"):
+        return _id_token(value)
+    if name == "sku":
+        return _sku(value)
+    if name == "qty":
+        return _qty(value)
+    if name in ("price", "amount"):
+        return find_money(value)
+    return _text(value)
+
+
+# --------------------------------------------------------------------------- labels
+
+_LEAD = re.compile(r"^[\s\-*•·▪►>|]+")
+_TRAIL = re.compile(r"[\s:：.|*]+$")
+_PAREN = re.compile(r"\s*\([^()]{1,30}\)\s*$")
+_NUMSIGN = re.compile(r"\s*(?:#|n°|nº|no\.?|nr\.?|n\.)\s*$")
+
+
+def label_fields(label: str) -> tuple[str, ...]:
+    """Which fields a label names ('' when none)."""
+    if len(label) > 60:
+        return ()
+    f = fold(label)
+    f = _TRAIL.sub("", _LEAD.sub("", f)).replace("\u00a0", " ")
+    f = " ".join(f.split())
+    hit = _LABEL_TO_FIELDS.get(f)
+    if hit:
+        return hit
+    for cut in (_PAREN.sub("", f), _NUMSIGN.sub("", f), _NUMSIGN.sub("", _PAREN.sub("", f))):
+        if cut != f and (hit := _LABEL_TO_FIELDS.get(cut.strip())):
+            return hit
+    return ()
+
+
+# --------------------------------------------------------------------------- pairs
+
+_SEP = re.compile(r"\s*[:：]\s*|\t+\s*|\s{3,}|\s+\|\s+|\s+[=–—]\s+")
+
+
+@dataclass
+class Pair:
+    fields: tuple[str, ...]
+    value: str
+    pos: float  # document order, for grouping items
+
+
+def text_pairs(text: str, base: float = 0.0) -> list[Pair]:
+    """(fields, value) from label lines in any order, spacing or separator; a label alone on
+    its line takes the next non-empty line; 'value : label' is read too."""
+    out: list[Pair] = []
+    lines = text.split("\n")
+    n = len(lines)
+    prev_bare = False
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if not s or len(s) > 400:
+            continue
+        m = _SEP.search(s)
+        if m and m.start() > 0:
+            left, right = s[: m.start()], s[m.end():]
+            fl = label_fields(left)
+            if fl:
+                value = right.strip()
+                if not value:
+                    value = _next_value(lines, i + 1, n)
+                out.append(Pair(fl, value, base + i))
+                prev_bare = False
+                continue
+            fr = label_fields(right)
+            if fr and left.strip():
+                out.append(Pair(fr, left.strip(), base + i))
+                prev_bare = False
+                continue
+        fl = label_fields(s) if len(s) <= 60 else ()
+        if fl:
+            # a run of bare labels is a linearised table header, not label/value lines
+            if not prev_bare:
+                value = _next_value(lines, i + 1, n)
+                if value and not label_fields(value):
+                    out.append(Pair(fl, value, base + i))
+            prev_bare = True
+        elif s.strip("|").strip():
+            prev_bare = False
+    return out
+
+
+def _next_value(lines: list[str], j: int, n: int) -> str:
+    while j < n and j < len(lines):
+        s = lines[j].strip().strip("|").strip()
+        if s:
+            return s
+        j += 1
+        if j >= n:
+            break
+    return ""
+
+
+def _node_text(node) -> str:  # noqa: ANN001 - selectolax node
+    return " ".join((node.text(separator=" ", strip=True) or "").split())
+
+
+def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:  # noqa: ANN001 - selectolax tree
+    """Two-cell rows and <dt>/<dd> as pairs; header-row tables as records (one per row)."""
+    pairs: list[Pair] = []
+    records: list[list[Pair]] = []
+    if tree is None:
+        return pairs, records
+    root = tree.body or tree.root
+    if root is None:
+        return pairs, records
+    pos = 0.0
+    header: list[tuple[str, ...]] | None = None
+    header_parent = None
+    for tr in root.css("tr"):
+        pos += 1
+        cells = [c for c in tr.iter() if c.tag in ("td", "th")]
+        if not cells or len(cells) > 12:
+            continue
+        texts = [_node_text(c) for c in cells]
+        if any(len(t) > 500 for t in texts):
+            continue  # a layout cell holding the whole mail
+        named = [label_fields(t) for t in texts]
+        if len(cells) >= 2 and sum(1 for x in named if x) >= max(2, len(cells) - 1) and \
+                any(set(x) & set(ITEM_FIELDS) for x in named):
+            header, header_parent = named, tr.parent
+            continue
+        if header is not None and tr.parent is header_parent and len(cells) == len(header):
+            rec = [Pair(h, t, pos) for h, t in zip(header, texts) if h and t]
+            if rec:
+                records.append(rec)
+            continue
+        if len(cells) == 2 and named[0] and texts[1]:
+            pairs.append(Pair(named[0], texts[1], pos))
+        elif len(cells) == 2 and named[1] and texts[0] and not named[0]:
+            pairs.append(Pair(named[1], texts[0], pos))
+    for dt in root.css("dt"):
+        pos += 1
+        dd = dt.next
+        while dd is not None and dd.tag != "dd":
+            if dd.tag == "dt":
+                dd = None
+                break
+            dd = dd.next
+        fl = label_fields(_node_text(dt))
+        if fl and dd is not None:
+            pairs.append(Pair(fl, _node_text(dd), pos))
+    return pairs, records
+
+
+# --------------------------------------------------------------------------- links
+
+_PARAM_FIELDS = {"orderid": "order_id", "order_id": "order_id", "orderids": "order_id",
+                 "searchstring": "order_id", "claimid": "claim_id", "claim_id": "claim_id",
+                 "returnrequestid": "return_request_id", "rmaid": "rma_id", "rma": "rma_id",
+                 "asin": "asin", "sku": "sku"}
+_ORDER_PATH = re.compile(r"/orders?(?:-v\d)?/(?:order/|details/)?(\d{3}-\d{7}-\d{7})(?:/|$)")
+
+
+def link_facts(links: list[RawLink]) -> dict[str, object]:
+    """Facts carried by link parameters (orderId, claimId, returnRequestId, rmaId, asin, sku),
+    read after unwrapping Amazon and Safe Links redirects."""
+    out: dict[str, object] = {}
+    for rl in links:
+        url = rl.url.strip()
+        target = unwrap(url) if ("/nms/" in url or "safelinks" in url or "u=" in url) else url
+        try:
+            parts = urlsplit(target)
+            query = parse_qsl(parts.query)
+        except ValueError:
+            continue
+        for k, v in query:
+            name = _PARAM_FIELDS.get(k.lower())
+            if name and name not in out:
+                val = validate(name, v)
+                if val is not None:
+                    out[name] = val
+        if "order_id" not in out:
+            m = _ORDER_PATH.search(parts.path)
+            if m:
+                out["order_id"] = m.group(1)
+    return out
+
+
+# --------------------------------------------------------------------------- prose
+
+_PROSE_QTY = [re.compile(p, re.I) for p in (
+    r"(?:retour|retourner)\s+(?:de\s+)?(\d{1,3})\s+articles?",
+    r"return(?:ing)?\s+(?:of\s+|for\s+)?(\d{1,3})\s+(?:items?|units?)",
+    r"(\d{1,3})\s+(?:artikel|einheiten)\s+zur[üu]ck",
+    r"(?:reso|restituire|restituzione)\s+(?:di\s+)?(\d{1,3})\s+articol",
+    r"devol(?:ución|ucion|ver)\s+(?:de\s+)?(\d{1,3})\s+art[íi]culos?",
+    r"(\d{1,3})\s+artikel(?:en)?\s+(?:te\s+)?retour",
+    r"returnera\s+(\d{1,3})\s+artik",
+    r"zwrot\s+(\d{1,3})\s+(?:produkt|przedmiot|artyku)",
+)]
+
+
+def prose_qty(text: str) -> int | None:
+    for rx in _PROSE_QTY:
+        m = rx.search(text)
+        if m:
+            return _qty(m.group(1))
+    return None
+
+
+# --------------------------------------------------------------------------- facts
+
+
+@dataclass
+class Facts:
+    """Validated facts of one mail: first good value per field, items in document order."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    items: list[Item] = field(default_factory=list)
+    links: dict[str, object] = field(default_factory=dict)
+
+    def get(self, name: str) -> object | None:
+        v = self.values.get(name)
+        return v if v is not None else self.links.get(name)
+
+
+def _items_from(seq: list[tuple[str, object]]) -> list[Item]:
+    """Group item fields in document order; a field seen again starts the next item."""
+    items: list[dict[str, object]] = []
+    cur: dict[str, object] = {}
+    for name, val in seq:
+        if name in cur:
+            items.append(cur)
+            cur = {}
+        cur[name] = val
+    if cur:
+        items.append(cur)
+    out = []
+    for it in items:
+        if not (set(it) & {"title", "asin", "sku"}):
+            continue
+        out.append(Item(title=it.get("title"), asin=it.get("asin"), sku=it.get("sku"),  # type: ignore[arg-type]
+                        qty=it.get("qty"), price=it.get("price")))  # type: ignore[arg-type]
+    return out
+
+
+def _resolve(p: Pair, want: tuple[str, ...]) -> list[tuple[str, object]]:
+    out = []
+    for name in p.fields:
+        if name in want:
+            val = validate(name, p.value)
+            if val is not None:
+                out.append((name, val))
+    return out
+
+
+def extract(texts: list[str], tree, links: list[RawLink],  # noqa: ANN001 - selectolax tree
+            want: tuple[str, ...]) -> Facts:
+    """Facts named in `want` from every text body (in order), the HTML tree and the links."""
+    facts = Facts()
+    record_items: list[Item] = []
+    seqs: list[list[tuple[str, object]]] = []
+    hpairs, records = html_pairs(tree)
+    for rec in records:
+        vals = dict(x for p in rec for x in _resolve(p, want))
+        if set(vals) & {"title", "asin", "sku"}:
+            record_items.append(Item(title=vals.get("title"), asin=vals.get("asin"),  # type: ignore[arg-type]
+                                     sku=vals.get("sku"), qty=vals.get("qty"),  # type: ignore[arg-type]
+                                     price=vals.get("price")))  # type: ignore[arg-type]
+        for k, v in vals.items():
+            if k not in ITEM_FIELDS:
+                facts.values.setdefault(k, v)
+    sources = [hpairs] + [text_pairs(t) for t in texts if t]
+    for pairs in sources:
+        seq: list[tuple[str, object]] = []
+        for p in pairs:
+            for name, val in _resolve(p, want):
+                if name in ITEM_FIELDS:
+                    seq.append((name, val))
+                else:
+                    facts.values.setdefault(name, val)
+                break
+        seqs.append(seq)
+    items = record_items
+    if not items:
+        for seq in seqs:
+            items = _items_from(seq)
+            if items:
+                break
+    facts.items = items
+    if links:
+        facts.links = link_facts(links)
+    return facts
