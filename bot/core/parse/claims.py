@@ -118,6 +118,9 @@ def response_window_hours(text: str) -> int | None:
     return None
 
 
+_CLAIM_WANT = ("order_id", "claim_id", "claim_reason", "amount")
+
+
 def _body(ctx: Ctx) -> str:
     return ctx.text
 
@@ -132,6 +135,13 @@ def parse_claim(ctx: Ctx, n: Notice, closing: bool | None) -> None:
     n.claim_id = m.group(1) if m else None
     m = _CLAIM_REASON.search(text)
     n.reason = m.group(1).strip() if m else None
+    fx = ctx.facts(_CLAIM_WANT)
+    n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
+    n.claim_id = n.claim_id or fx.get("claim_id")  # type: ignore[assignment]
+    if fx.values.get("claim_reason"):
+        n.reason = fx.values["claim_reason"]  # type: ignore[assignment]
+    if fx.values.get("amount"):
+        n.amount = fx.values["amount"]  # type: ignore[assignment]
     decided = closing
     if decided is None:
         decided = bool(_DENIED.search(text) or _GRANTED.search(text)) and not _INFO_SUBJECT.search(
@@ -167,7 +177,9 @@ def parse_claim(ctx: Ctx, n: Notice, closing: bool | None) -> None:
             str(link.role) == "respond" for link in n.links)
     if info:
         n.kind = Kind.CLAIM_INFO_REQUESTED
-        n.deadline_hours = response_window_hours(text) or 72
+        stated = response_window_hours(text)
+        n.deadline_hours = stated or 72
+        n.deadline_source = "mail" if stated else None
         n.layout = "claim_info_requested"
     else:
         n.kind = Kind.CLAIM_FILED

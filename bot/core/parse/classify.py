@@ -33,10 +33,12 @@ from .mime import (
     message_ids,
     parse_date_header,
 )
+from .orders import MARKETPLACE_TZ
 from .orders import SUBJECT as ORDER_SUBJECT
 from .orders import parse_order
 from .returns import parse_cancellation, parse_refund, parse_return
 from .seller_reply import parse_seller_command
+from .stated import stated_deadline
 
 MARKETPLACE_IDS = {
     "A13V1IB3VIYZZH": "amazon.fr", "A1PA6795UKMFR9": "amazon.de", "APJ6JRA9NG5V4": "amazon.it",
@@ -275,8 +277,12 @@ def _finish_forward(inner: Notice, outer: Notice, untrusted_forwarder: bool) -> 
     inner.auth_results = outer.auth_results
     if inner.event_time is None:
         inner.event_time = outer.event_time
-    if untrusted_forwarder and inner.kind not in (Kind.IGNORE, Kind.AUTO_REPLY, Kind.BOUNCE):
-        inner.suspicious_reasons.append(f"forwarded by {outer.from_addr}, not a seller address")
+    if untrusted_forwarder and inner.kind not in (Kind.IGNORE, Kind.AUTO_REPLY, Kind.BOUNCE,
+                                                  Kind.SUSPICIOUS, Kind.UNRECOGNIZED) \
+            and not inner.suspicious_reasons:
+        # Amazon's content is intact, only the forwarder is unknown: recognise it, but the
+        # seller must confirm before sellerbot acts on it (no link, no buyer mail).
+        inner.needs_confirmation = True
     if inner.suspicious_reasons:
         inner.kind = Kind.SUSPICIOUS
         inner.links = []
@@ -359,6 +365,9 @@ def _amazon(ctx: Ctx, n: Notice, ntype: str, mp_id: str) -> None:
         n.kind, n.layout = Kind.IGNORE, "amazon_informational"
         n.links = []
     if n.order_id is None and family in _NEEDS_ORDER:
+        # the id may only be in a link parameter (orderId=..., /orders-v3/order/<id>)
+        n.order_id = ctx.facts(("order_id",)).get("order_id")  # type: ignore[assignment]
+    if n.order_id is None and family in _NEEDS_ORDER:
         # layout drift: a known family whose mail no longer shows an order id where we look
         n.error = (f"layout drift: {family} notification without an order id (from "
                    f"{ctx.from_addr}, subject {ctx.subject[:80]!r})")
@@ -370,21 +379,41 @@ def _amazon(ctx: Ctx, n: Notice, ntype: str, mp_id: str) -> None:
             n.suspicious_reasons.append(f"link to off-Amazon host {h}")
     n.language = detect_language(n.message_text or ctx.text) if n.kind is not Kind.BUYER_MESSAGE \
         else detect_language(ctx.text)
-    _deadline(n, ctx.default_tz)
+    _deadline(n, ctx.default_tz, ctx.text)
 
 
-def _deadline(n: Notice, default_tz: str) -> None:
+def _deadline(n: Notice, default_tz: str, text: str = "") -> None:
+    """The rule-based deadline, unless the mail states one (then deadline_source = "mail")."""
     t = n.event_time
     if n.kind is Kind.ORDER_PLACED:
         n.deadline = n.ship_by
         return
     if t is None:
         return
+    if n.kind in (Kind.RETURN_REQUEST, Kind.CLAIM_INFO_REQUESTED) and text:
+        stated = None
+        if n.kind is Kind.RETURN_REQUEST or n.deadline_source != "mail":
+            zone = MARKETPLACE_TZ.get(n.marketplace or "", default_tz)
+            stated = stated_deadline(text, t, zone, us=n.marketplace == "amazon.com")
+        if stated is not None and n.kind is Kind.RETURN_REQUEST and stated[1] is not None \
+                and stated[1] < 48:
+            # "please respond within 24 hours" is Amazon's advice (the soft deadline); the
+            # buyer may file a claim only after 48 h, which stays the hard deadline
+            stated = None
+        if stated is not None and (n.kind is Kind.RETURN_REQUEST or stated[1] is None):
+            n.deadline = stated[0].astimezone(ZoneInfo(default_tz))
+            n.deadline_hours = stated[1]
+            n.deadline_source = "mail"
+            return
     if n.kind is Kind.RETURN_REQUEST:
         n.deadline = add_hours(t, 48)
+        n.deadline_source = "rule"
     elif n.kind is Kind.CLAIM_INFO_REQUESTED:
         n.deadline = add_hours(t, n.deadline_hours or 72)
+        n.deadline_source = n.deadline_source or "rule"
     elif n.kind is Kind.CLAIM_DECIDED and n.decision == "granted_to_buyer":
         n.deadline = add_calendar_days(t.astimezone(ZoneInfo(default_tz)), 30)
+        n.deadline_source = "rule"
     elif n.kind is Kind.BUYER_MESSAGE:
         n.deadline = add_hours(t, 24)
+        n.deadline_source = "rule"

@@ -357,6 +357,9 @@ def parse_return(ctx: Ctx, n: Notice) -> None:
     n.layout = "return_space_table" if extra else "return_plain"
 
 
+_REFUND_WANT = ("order_id", "reason", "title", "asin", "sku", "qty", "price")
+
+
 def parse_refund(ctx: Ctx, n: Notice) -> None:
     n.kind = Kind.REFUND_ISSUED
     n.order_id = find_order_id(ctx.subject, ctx.text)
@@ -366,6 +369,10 @@ def parse_refund(ctx: Ctx, n: Notice) -> None:
     items, _ = _table_items(ctx)
     n.items = items or _text_items(ctx)
     n.reason = clean_value(field(ctx.fields, REASON))
+    fx = ctx.facts(_REFUND_WANT)
+    n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
+    n.items = _merge_items(n.items, fx.items)
+    n.reason = n.reason or fx.get("reason")  # type: ignore[assignment]
     n.reason_normalized = normalize_reason(n.reason)
     n.layout = "refund"
 
@@ -376,5 +383,9 @@ def parse_cancellation(ctx: Ctx, n: Notice) -> None:
     items, _ = _table_items(ctx)
     n.items = items or _text_items(ctx)
     n.reason = clean_value(field(ctx.fields, CANCEL_REASON, REASON))
+    fx = ctx.facts(_REFUND_WANT)
+    n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
+    n.items = _merge_items(n.items, fx.items)
+    n.reason = n.reason or fx.get("reason")  # type: ignore[assignment]
     n.reason_normalized = normalize_reason(n.reason)
     n.layout = "cancellation_request"
