@@ -9,6 +9,7 @@ from bot.domain import Kind, Notice
 from .common import find_order_id
 from .context import Ctx
 from .fastre import FoldRx
+from .links import RawLink
 from .mime import find_money
 
 _INFO_SUBJECT = re.compile(
@@ -135,7 +136,7 @@ def parse_claim(ctx: Ctx, n: Notice, closing: bool | None) -> None:
     n.claim_id = m.group(1) if m else None
     m = _CLAIM_REASON.search(text)
     n.reason = m.group(1).strip() if m else None
-    fx = ctx.facts(_CLAIM_WANT)
+    fx = ctx.facts(_CLAIM_WANT, [RawLink("", link.target) for link in n.links])
     n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
     n.claim_id = n.claim_id or fx.get("claim_id")  # type: ignore[assignment]
     if fx.values.get("claim_reason"):

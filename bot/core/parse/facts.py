@@ -271,10 +271,23 @@ _PAREN = re.compile(r"\s*\([^()]{1,30}\)\s*$")
 _NUMSIGN = re.compile(r"\s*(?:#|n°|nº|no\.?|nr\.?|n\.)\s*$")
 
 
+_LABEL_MEMO: dict[str, tuple[str, ...]] = {}
+
+
 def label_fields(label: str) -> tuple[str, ...]:
-    """Which fields a label names ('' when none)."""
+    """Which fields a label names (() when none). Memoised: labels repeat across mails."""
     if len(label) > 60:
         return ()
+    hit = _LABEL_MEMO.get(label)
+    if hit is None:
+        hit = _label_fields(label)
+        if len(_LABEL_MEMO) >= 20000:
+            _LABEL_MEMO.clear()
+        _LABEL_MEMO[label] = hit
+    return hit
+
+
+def _label_fields(label: str) -> tuple[str, ...]:
     f = fold(label)
     f = _TRAIL.sub("", _LEAD.sub("", f)).replace("\u00a0", " ")
     f = " ".join(f.split())
@@ -289,7 +302,6 @@ def label_fields(label: str) -> tuple[str, ...]:
 
 # --------------------------------------------------------------------------- pairs
 
-_SEP = re.compile(r"\s*[:：]\s*|\t+\s*|\s{3,}|\s+\|\s+|\s+[=–—]\s+")
 
 
 @dataclass
@@ -299,54 +311,63 @@ class Pair:
     pos: float  # document order, for grouping items
 
 
+# 'Label : value' with ':' / '：' / tab (greedy, no backtracking: the label holds no separator)
+_COLON_LINE = re.compile(r"^[ \t\u00a0]*([^\n:：\t]{1,64})[:：\t][ \t\u00a0]*([^\n]*)$", re.M)
+# short lines: a label alone, or 'Label   value' / 'Label | value' / 'Label = value'
+_SHORT_LINE = re.compile(r"^[ \t\u00a0]*([^\n:：\t][^\n:：\t]{0,90})$", re.M)
+_SPACE_SEP = re.compile(r"[ \u00a0]{3,}|[ \u00a0]+[|=–—][ \u00a0]+")
+
+
 def text_pairs(text: str, base: float = 0.0) -> list[Pair]:
     """(fields, value) from label lines in any order, spacing or separator; a label alone on
     its line takes the next non-empty line; 'value : label' is read too."""
-    out: list[Pair] = []
-    lines = text.split("\n")
-    n = len(lines)
-    prev_bare = False
-    for i, line in enumerate(lines):
-        s = line.strip()
-        if not s or len(s) > 400:
+    hits: list[tuple[int, int, str, str | None]] = []  # (start, end, left, right or None)
+    for m in _COLON_LINE.finditer(text):
+        hits.append((m.start(), m.end(), m.group(1), m.group(2)))
+    for m in _SHORT_LINE.finditer(text):
+        line = m.group(1).strip()
+        if not line:
             continue
-        m = _SEP.search(s)
-        if m and m.start() > 0:
-            left, right = s[: m.start()], s[m.end():]
+        sm = _SPACE_SEP.search(line)
+        if sm and sm.start() > 0:
+            hits.append((m.start(), m.end(), line[: sm.start()], line[sm.end():]))
+        elif len(line) <= 64:
+            hits.append((m.start(), m.end(), line, None))
+    hits.sort()
+    out: list[Pair] = []
+    prev_bare = False
+    for start, end, left, right in hits:
+        if right is not None:
+            right = right.strip()
             fl = label_fields(left)
             if fl:
-                value = right.strip()
-                if not value:
-                    value = _next_value(lines, i + 1, n)
-                out.append(Pair(fl, value, base + i))
-                prev_bare = False
-                continue
-            fr = label_fields(right)
-            if fr and left.strip():
-                out.append(Pair(fr, left.strip(), base + i))
-                prev_bare = False
-                continue
-        fl = label_fields(s) if len(s) <= 60 else ()
+                out.append(Pair(fl, right or _next_value(text, end), base + start))
+            elif right and len(right) <= 64 and left.strip() and (fr := label_fields(right)):
+                out.append(Pair(fr, left.strip(), base + start))
+            prev_bare = False
+            continue
+        if not left.strip("|").strip():
+            continue
+        fl = label_fields(left)
         if fl:
             # a run of bare labels is a linearised table header, not label/value lines
             if not prev_bare:
-                value = _next_value(lines, i + 1, n)
+                value = _next_value(text, end)
                 if value and not label_fields(value):
-                    out.append(Pair(fl, value, base + i))
+                    out.append(Pair(fl, value, base + start))
             prev_bare = True
-        elif s.strip("|").strip():
+        else:
             prev_bare = False
     return out
 
 
-def _next_value(lines: list[str], j: int, n: int) -> str:
-    while j < n and j < len(lines):
-        s = lines[j].strip().strip("|").strip()
-        if s:
-            return s
-        j += 1
-        if j >= n:
-            break
+def _next_value(text: str, pos: int) -> str:
+    """The next non-empty line after `pos` (table pipes removed)."""
+    for line in text[pos: pos + 600].split("\n")[1:8] if pos < len(text) and \
+            text[pos] == "\n" else text[pos: pos + 600].split("\n")[:8]:
+        v = line.strip().strip("|").strip()
+        if v:
+            return v
     return ""
 
 
@@ -463,11 +484,19 @@ def prose_qty(text: str) -> int | None:
 
 @dataclass
 class Facts:
-    """Validated facts of one mail: first good value per field, items in document order."""
+    """Validated facts of one mail: first good value per field, items in document order;
+    link parameters are read only when a field is missing from the text."""
 
     values: dict[str, object] = field(default_factory=dict)
     items: list[Item] = field(default_factory=list)
-    links: dict[str, object] = field(default_factory=dict)
+    raw_links: list[RawLink] = field(default_factory=list)
+    _links: dict[str, object] | None = None
+
+    @property
+    def links(self) -> dict[str, object]:
+        if self._links is None:
+            self._links = link_facts(self.raw_links) if self.raw_links else {}
+        return self._links
 
     def get(self, name: str) -> object | None:
         v = self.values.get(name)
@@ -538,6 +567,5 @@ def extract(texts: list[str], tree, links: list[RawLink],  # noqa: ANN001 - sele
             if items:
                 break
     facts.items = items
-    if links:
-        facts.links = link_facts(links)
+    facts.raw_links = links
     return facts

@@ -11,6 +11,7 @@ from bot.domain import Item, Kind, Notice
 from .common import clean_value, field, find_order_id, fold, normalize_reason, rx
 from .context import Ctx
 from .facts import prose_qty
+from .links import RawLink
 from .fastre import FoldRx
 from .mime import find_money
 
@@ -290,6 +291,11 @@ _RETURN_WANT = ("order_id", "rma_id", "return_request_id", "reason", "comment", 
                 "title", "asin", "sku", "qty", "price")
 
 
+def _targets(n: Notice) -> list[RawLink]:
+    """The action links, already unwrapped, as link-parameter sources."""
+    return [RawLink("", link.target) for link in n.links]
+
+
 def _merge_items(items: list[Item], extra: list[Item]) -> list[Item]:
     """Fill what the layout-specific reading left empty from the facts read by meaning."""
     if not items:
@@ -327,7 +333,7 @@ def parse_return(ctx: Ctx, n: Notice) -> None:
     carrier, number = field(f, CARRIER), field(f, TRACKING)
     if carrier or number:
         n.tracking = {"carrier": clean_value(carrier) or "", "number": clean_value(number) or ""}
-    fx = ctx.facts(_RETURN_WANT)
+    fx = ctx.facts(_RETURN_WANT, _targets(n))
     n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
     n.rma_id = n.rma_id or fx.get("rma_id")  # type: ignore[assignment]
     n.return_request_id = n.return_request_id or fx.get("return_request_id")  # type: ignore[assignment]
@@ -369,7 +375,7 @@ def parse_refund(ctx: Ctx, n: Notice) -> None:
     items, _ = _table_items(ctx)
     n.items = items or _text_items(ctx)
     n.reason = clean_value(field(ctx.fields, REASON))
-    fx = ctx.facts(_REFUND_WANT)
+    fx = ctx.facts(_REFUND_WANT, _targets(n))
     n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
     n.items = _merge_items(n.items, fx.items)
     n.reason = n.reason or fx.get("reason")  # type: ignore[assignment]
@@ -383,7 +389,7 @@ def parse_cancellation(ctx: Ctx, n: Notice) -> None:
     items, _ = _table_items(ctx)
     n.items = items or _text_items(ctx)
     n.reason = clean_value(field(ctx.fields, CANCEL_REASON, REASON))
-    fx = ctx.facts(_REFUND_WANT)
+    fx = ctx.facts(_REFUND_WANT, _targets(n))
     n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
     n.items = _merge_items(n.items, fx.items)
     n.reason = n.reason or fx.get("reason")  # type: ignore[assignment]

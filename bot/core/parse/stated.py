@@ -55,8 +55,12 @@ _DATE = (r"(?:(\d{1,2})(?:er|\.|º|st|nd|rd|th)?\s+(?:de\s+)?" + _MONTH + r"\.?(
          r"|" + _MONTH + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?"
          r"|(\d{1,2})[./](\d{1,2})(?:[./](\d{4}))?|(\d{4})-(\d{2})-(\d{2}))")
 _TIME = r"(?:\s*(?:,|à|at|um|alle|a las|om|kl\.?|o)?\s*(\d{1,2})[:h.](\d{2}))?"
-_ABSOLUTE = FoldRx(r"(" + _BEFORE + "|" + _BY + r")\s+(?:(?:le|the|den|il|el)\s+)?" + _DATE +
-                   _TIME)
+_ABSOLUTE = re.compile(r"(" + _BEFORE + "|" + _BY + r")\s+(?:(?:le|the|den|il|el)\s+)?" + _DATE +
+                       _TIME, re.I)
+# where an absolute deadline may start: the keyword as a word (cheap to scan for)
+_ABS_KW = FoldRx(r"\b(?:" + _BEFORE + "|" + _BY + r")\s+(?:(?:le|the|den|il|el)\s+)?[\d" +
+                 r"a-z]")
+_RELATIVE = FoldRx(r"\b" + _RELATIVE.pattern)
 _SENTENCES = re.compile(r"[^.!?\n]+(?:[.!?\n]|$)")
 
 
@@ -107,16 +111,28 @@ def stated_deadline(text: str, event: datetime | None, zone_name: str, *,
     information"), refunds after receipt, business days and appeals are not the window."""
     if event is None:
         return None
+    text = text[:6000]
+    cands: list[tuple[int, str, re.Match[str]]] = []
+    m = _RELATIVE.search(text)
+    while m is not None and len(cands) < 20:
+        cands.append((m.start(), "rel", m))
+        m = _RELATIVE.search(text, m.end())
+    k = _ABS_KW.search(text)
+    while k is not None and len(cands) < 40:
+        a = _ABSOLUTE.match(text, k.start())
+        if a:
+            cands.append((a.start(), "abs", a))
+        k = _ABS_KW.search(text, k.end())
+    if not cands:
+        return None  # the common case, decided in two scans
     zone = ZoneInfo(zone_name)
-    for sm in _SENTENCES.finditer(text[:6000]):
-        sent = sm.group(0)
-        if not any(c.isdigit() for c in sent) and not _RELATIVE.search(sent):
-            continue
+    for pos, what, m in sorted(cands, key=lambda c: c[0]):
+        lo = max(text.rfind(c, 0, pos) for c in ".!?\n") + 1
+        his = [i for i in (text.find(c, m.end()) for c in ".!?\n") if i >= 0]
+        sent = text[lo: min(his) if his else len(text)]
         if not _ACT.search(sent) or _SKIP.search(sent):
             continue
-        m = _RELATIVE.search(sent)
-        a = _ABSOLUTE.search(sent)
-        if m and (a is None or m.start() < a.start()):
+        if what == "rel":
             n = _num(m.group(1))
             if not n:
                 continue
@@ -125,8 +141,7 @@ def stated_deadline(text: str, event: datetime | None, zone_name: str, *,
             if hours > 24 * 60:
                 continue
             return event + timedelta(hours=hours), hours
-        if a:
-            dt = _absolute(a, event, zone, us)
-            if dt is not None and dt - event <= timedelta(days=60):
-                return dt, None
+        dt = _absolute(m, event, zone, us)
+        if dt is not None and dt - event <= timedelta(days=60):
+            return dt, None
     return None
