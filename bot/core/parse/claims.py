@@ -17,20 +17,25 @@ _INFO_SUBJECT = re.compile(
     r"information (?:requested|required|needed)|handlungsbedarf|aktion erforderlich|"
     r"informationen (?:angefordert|erforderlich|ben[öo]tigt)|azione richiesta|"
     r"richiesta di informazioni|informazioni richieste|acci[óo]n requerida|se requiere|"
-    r"informaci[óo]n (?:solicitada|requerida|adicional)", re.I)
+    r"informaci[óo]n (?:solicitada|requerida|adicional)|actie vereist|informatie (?:gevraagd|nodig)|"
+    r"[åa]tg[äa]rd kr[äa]vs|information (?:beg[äa]rd|kr[äa]vs)|wymagane dzia[łl]anie|"
+    r"pro[śs]ba o informacje", re.I)
 _NO_ACTION = re.compile(
     r"aucune action n.est (?:n[ée]cessaire|requise)|no action is (?:required|needed)|"
     r"you don.t need to (?:do anything|take any action)|keine (?:aktion|ma[ßs]nahme|handlung) "
     r"(?:ist )?erforderlich|m[üu]ssen (?:derzeit )?nichts (?:tun|unternehmen)|"
     r"nessuna azione (?:[èe] )?(?:richiesta|necessaria)|non [èe] (?:richiesta|necessaria) "
-    r"alcuna azione|no es necesario que (?:realices|realice|hagas|haga)|no se requiere ninguna acci",
+    r"alcuna azione|no es necesario que (?:realices|realice|hagas|haga)|no se requiere ninguna acci|"
+    r"geen actie (?:vereist|nodig)|ingen [åa]tg[äa]rd kr[äa]vs|nie jest wymagane [żz]adne dzia",
     re.I)
 _INFO_BODY = re.compile(
     r"(?<!si )(?<!if )(?:nous avons besoin d.informations|merci de nous communiquer|"
     r"we need (?:additional |more |some )?information|please provide|"
     r"wir ben[öo]tigen (?:weitere |zus[äa]tzliche )?informationen|bitte (?:teilen|senden) sie uns|"
     r"abbiamo bisogno di (?:ulteriori |altre )?informazioni|ti preghiamo di fornir|"
-    r"necesitamos (?:m[áa]s |informaci[óo]n adicional|informaci[óo]n)|proporci[óo]nanos)", re.I)
+    r"necesitamos (?:m[áa]s |informaci[óo]n adicional|informaci[óo]n)|proporci[óo]nanos|"
+    r"we hebben (?:aanvullende |meer )?informatie nodig|vi beh[öo]ver (?:ytterligare |mer )?"
+    r"information|potrzebujemy (?:dodatkowych |wi[ęe]cej )?informacji)", re.I)
 _APPEAL = re.compile(
     r"\bappel\b|\bappeal\b|einspruch|widerspruch|ricorso|appello|apelaci[óo]n|recurso", re.I)
 _APPEAL_REVERSED = re.compile(

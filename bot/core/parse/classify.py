@@ -16,7 +16,7 @@ from bot.domain import Kind, Notice
 
 from . import auth
 from .claims import parse_claim
-from .common import detect_language, find_order_id
+from .common import ORDER_ID, detect_language, find_order_id
 from .context import Ctx
 from .forward import FWD_SUBJECT, find_inline_forward
 from .links import action_links, host_of, is_amazon_link_host
@@ -68,7 +68,7 @@ _BOUNCE_SUBJECT = re.compile(
     r"returned mail|non remis|[ée]chec de (?:la )?(?:remise|distribution)|unzustellbar|"
     r"mancato recapito|no se puede entregar|message not delivered", re.I)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|r|rif|sv|antw)\s*:", re.I)
-_RETURN_HINT = re.compile(r"retour|return|r[üu]cksend|r[üu]ckgabe|\breso\b|devoluci", re.I)
+_RETURN_HINT = re.compile(r"retour|return|r[üu]cksend|r[üu]ckgabe|\breso\b|devoluci|\bretur|zwrot", re.I)
 _REFUND_HINT = re.compile(r"remboursement (?:effectu|[ée]mis)|refund (?:issued|processed)|"
                           r"erstattung|rimborso (?:emesso|effettuato)|reembolso (?:emitido|realizado)",
                           re.I)
@@ -293,6 +293,9 @@ def _amazon(ctx: Ctx, n: Notice, ntype: str, mp_id: str) -> None:
     """A notification from a genuine Amazon sender: pick the family, parse, finish."""
     from_domain = domain_of(ctx.from_addr)
     local = (ctx.from_addr or "").split("@")[0]
+    if ctx.bodies.plain and ctx.bodies.html and not ctx.prefer_plain and \
+            ORDER_ID.search(ctx.bodies.plain) and not ORDER_ID.search(ctx.text):
+        ctx.use_plain()  # the HTML part is marketing only; the facts are in the plain part
     family = SPACE_TYPES.get(ntype) if ntype else None
     if ntype and family is None:
         n.kind, n.layout = Kind.UNRECOGNIZED, None
@@ -392,7 +395,7 @@ def _deadline(n: Notice, default_tz: str, text: str = "") -> None:
         return
     if n.kind in (Kind.RETURN_REQUEST, Kind.CLAIM_INFO_REQUESTED) and text:
         stated = None
-        if n.kind is Kind.RETURN_REQUEST or n.deadline_source != "mail":
+        if n.deadline_source != "mail":
             zone = MARKETPLACE_TZ.get(n.marketplace or "", default_tz)
             stated = stated_deadline(text, t, zone, us=n.marketplace == "amazon.com")
         if stated is not None and n.kind is Kind.RETURN_REQUEST and stated[1] is not None \
@@ -400,7 +403,7 @@ def _deadline(n: Notice, default_tz: str, text: str = "") -> None:
             # "please respond within 24 hours" is Amazon's advice (the soft deadline); the
             # buyer may file a claim only after 48 h, which stays the hard deadline
             stated = None
-        if stated is not None and (n.kind is Kind.RETURN_REQUEST or stated[1] is None):
+        if stated is not None:
             n.deadline = stated[0].astimezone(ZoneInfo(default_tz))
             n.deadline_hours = stated[1]
             n.deadline_source = "mail"

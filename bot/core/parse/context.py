@@ -68,6 +68,12 @@ class Ctx:
                 self._links = plain_links(self.text)
         return self._links
 
+    def use_plain(self) -> None:
+        """Read the plain part from now on (text, label lines, links)."""
+        self.prefer_plain = True
+        self._text = self._fields = self._links = None
+        self._facts.clear()
+
     def facts(self, want: tuple[str, ...], links: list[RawLink] | None = None) -> Facts:
         """Facts by meaning from every body (plain part first: Amazon's plain part may carry
         facts the HTML one lays out differently), the HTML tree and the links."""

@@ -222,7 +222,10 @@ def _id_token(v: str) -> str | None:
     if not m:
         return None
     tok = m.group(1).rstrip(".")
-    return tok if any(c.isdigit() for c in tok) and not _ORDER.fullmatch(tok) else None
+    if _ORDER.fullmatch(tok):
+        return None
+    # ids carry a digit, or are long all-capital codes (Amazon RMAs: "MGVGFDSYKRMA")
+    return tok if any(c.isdigit() for c in tok) or (len(tok) >= 8 and tok.isupper()) else None
 
 
 def _sku(v: str) -> str | None:
@@ -341,7 +344,10 @@ def text_pairs(text: str, base: float = 0.0) -> list[Pair]:
             right = right.strip()
             fl = label_fields(left)
             if fl:
-                out.append(Pair(fl, right or _next_value(text, end), base + start))
+                value = right or _next_value(text, end)
+                if right and not _TEXT_FIELDS.isdisjoint(fl):
+                    value = _continued(value, text, end)
+                out.append(Pair(fl, value, base + start))
             elif right and len(right) <= 64 and left.strip() and (fr := label_fields(right)):
                 out.append(Pair(fr, left.strip(), base + start))
             prev_bare = False
@@ -359,6 +365,27 @@ def text_pairs(text: str, base: float = 0.0) -> list[Pair]:
         else:
             prev_bare = False
     return out
+
+
+_TEXT_FIELDS = frozenset({"reason", "claim_reason", "comment", "title"})
+_GENERIC_LABEL = re.compile(r"^[^:：\n]{1,40}[:：]")
+
+
+def _continued(value: str, text: str, pos: int) -> str:
+    """A free-text value wrapped over the next lines (reflowed plain text): take them until a
+    blank line, a URL, a table row or another label line."""
+    if pos >= len(text) or text[pos] != "\n":
+        return value
+    parts = [value]
+    for line in text[pos + 1: pos + 800].split("\n")[:6]:
+        s = line.strip()
+        if not s or "http" in s or "|" in s or _GENERIC_LABEL.match(s):
+            break
+        sm = _SPACE_SEP.search(s) or re.search(r"\t", s)
+        if label_fields(s) or (sm and label_fields(s[: sm.start()])):
+            break
+        parts.append(s)
+    return " ".join(parts)
 
 
 def _next_value(text: str, pos: int) -> str:

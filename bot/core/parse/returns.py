@@ -180,8 +180,8 @@ def _table_items(ctx: Ctx) -> tuple[list[Item], list[tuple[str | None, str | Non
             continue
         seen.add(header_tr.mem_id)
         ths = [c for c in header_tr.iter() if c.tag in ("th", "td")]
-        if len(ths) < 2:
-            continue
+        if len(ths) < 2 or (len(ths) == 2 and ths[1].tag == "td"):
+            continue  # a 'label | value' row of a vertical table, not a header row
         heads = [fold(_cell_text(th)) for th in ths]
         cols = _columns(heads)
         if "title" not in cols and "asin" not in cols:
@@ -255,7 +255,7 @@ _AUTO_STATUS = FoldRx(
     r"(?:autorizzat[ao]|approvat[ao]) automaticamente|automaticamente (?:autorizzat|approvat)|"
     r"autorizad[ao] autom[áa]ticamente|aprobad[ao] autom[áa]ticamente|"
     r"autom[áa]ticamente (?:autorizad|aprobad)|automatisch (?:goedgekeurd|geautoriseerd)|"
-    r"automatiskt (?:godk[äa]nd|auktoriserad)|automatycznie (?:zatwierdz|autoryzowan|zaakceptowan)")
+    r"automatiskt (?:godk[äa]n|auktoriser)|automatycznie (?:zatwierdz|autoryzowan|zaakceptowan)")
 _PENDING_STATUS = FoldRx(
     r"en attente de (?:votre |l'|)autorisation|en attente de votre (?:d[ée]cision|approbation)|"
     r"n[ée]cessite votre autorisation|requiert votre autorisation|doit [êe]tre autoris[ée]e par vous|"
@@ -310,39 +310,37 @@ def _merge_items(items: list[Item], extra: list[Item]) -> list[Item]:
 
 
 def parse_return(ctx: Ctx, n: Notice) -> None:
+    """Layout-specific tables first for items (their columns are unambiguous), then facts
+    read by meaning, then the older label-line reading for what is still missing."""
     f = ctx.fields
-    n.order_id = find_order_id(ctx.subject, ctx.text)
+    fx = ctx.facts(_RETURN_WANT, _targets(n))
+    n.order_id = find_order_id(ctx.subject, ctx.text) or fx.get("order_id")  # type: ignore[assignment]
     items, extra = _table_items(ctx)
     if not items:
         items, extra = _pipe_items(ctx.text)
     reason = comment = None
     if items:
         reason, comment = extra[0]
+        items = _merge_items(items, fx.items)
+    elif fx.items:
+        items = _merge_items(fx.items, _text_items(ctx))
     else:
         items = _text_items(ctx)
     n.items = items
-    n.reason = reason or clean_value(field(f, REASON))
+    n.reason = reason or fx.get("reason") or clean_value(field(f, REASON))  # type: ignore[assignment]
     n.reason_normalized = normalize_reason(n.reason)
-    n.customer_comment = comment or clean_value(field(f, COMMENT))
-    n.rma_id = clean_value(field(f, RMA))
-    n.return_request_id = clean_value(field(f, RRID)) or _param(n.links, "returnRequestId")
+    n.customer_comment = comment or fx.get("comment") or \
+        clean_value(field(f, COMMENT))  # type: ignore[assignment]
+    n.rma_id = fx.get("rma_id") or clean_value(field(f, RMA))  # type: ignore[assignment]
+    n.return_request_id = fx.get("return_request_id") or clean_value(field(f, RRID)) or \
+        _param(n.links, "returnRequestId")  # type: ignore[assignment]
     policy = field(f, POLICY)
     if policy:
         n.policy_status = "out_of_policy" if _OUT_POLICY.search(policy) else "in_policy"
-    n.authorization_status = clean_value(field(f, AUTH))
+    n.authorization_status = fx.get("status") or clean_value(field(f, AUTH))  # type: ignore[assignment]
     carrier, number = field(f, CARRIER), field(f, TRACKING)
     if carrier or number:
         n.tracking = {"carrier": clean_value(carrier) or "", "number": clean_value(number) or ""}
-    fx = ctx.facts(_RETURN_WANT, _targets(n))
-    n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
-    n.rma_id = n.rma_id or fx.get("rma_id")  # type: ignore[assignment]
-    n.return_request_id = n.return_request_id or fx.get("return_request_id")  # type: ignore[assignment]
-    if not n.reason and fx.get("reason"):
-        n.reason = fx.get("reason")  # type: ignore[assignment]
-        n.reason_normalized = normalize_reason(n.reason)
-    n.customer_comment = n.customer_comment or fx.get("comment")  # type: ignore[assignment]
-    n.authorization_status = n.authorization_status or fx.get("status")  # type: ignore[assignment]
-    n.items = _merge_items(n.items, fx.items)
     if len(n.items) == 1 and n.items[0].qty is None:
         q = prose_qty(ctx.text[:1500])
         if q:

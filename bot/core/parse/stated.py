@@ -60,7 +60,6 @@ _ABSOLUTE = re.compile(r"(" + _BEFORE + "|" + _BY + r")\s+(?:(?:le|the|den|il|el
 # where an absolute deadline may start: the keyword as a word (cheap to scan for)
 _ABS_KW = FoldRx(r"\b(?:" + _BEFORE + "|" + _BY + r")\s+(?:(?:le|the|den|il|el)\s+)?[\d" +
                  r"a-z]")
-_RELATIVE = FoldRx(r"\b" + _RELATIVE.pattern)
 _SENTENCES = re.compile(r"[^.!?\n]+(?:[.!?\n]|$)")
 
 
