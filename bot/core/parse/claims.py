@@ -143,7 +143,7 @@ def parse_claim(ctx: Ctx, n: Notice, closing: bool | None) -> None:
     n.reason = m.group(1).strip() if m else None
     fx = ctx.facts(_CLAIM_WANT, [RawLink("", link.target) for link in n.links])
     n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
-    n.claim_id = n.claim_id or fx.get("claim_id")  # type: ignore[assignment]
+    n.claim_id = fx.get("claim_id") or n.claim_id  # type: ignore[assignment]
     if fx.values.get("claim_reason"):
         n.reason = fx.values["claim_reason"]  # type: ignore[assignment]
     if fx.values.get("amount"):

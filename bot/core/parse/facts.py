@@ -315,7 +315,8 @@ class Pair:
 
 
 # 'Label : value' with ':' / '：' / tab (greedy, no backtracking: the label holds no separator)
-_COLON_LINE = re.compile(r"^[ \t\u00a0]*([^\n:：\t]{1,64})[:：\t][ \t\u00a0]*([^\n]*)$", re.M)
+_COLON_LINE = re.compile(r"^[ \t\u00a0]*([^\n:：\t]{1,64})[:：\t][ \t\u00a0]*(?:[:：][ \t\u00a0]*)?"
+                         r"([^\n]*)$", re.M)
 # short lines: a label alone, or 'Label   value' / 'Label | value' / 'Label = value'
 _SHORT_LINE = re.compile(r"^[ \t\u00a0]*([^\n:：\t][^\n:：\t]{0,90})$", re.M)
 _SPACE_SEP = re.compile(r"[ \u00a0]{3,}|[ \u00a0]+[|=–—][ \u00a0]+")

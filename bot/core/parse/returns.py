@@ -274,7 +274,7 @@ def _status_kind(status: str | None, text: str) -> Kind | None:
     """RETURN_AUTHORIZED / RETURN_REQUEST from the request's stated status, else None.
     The status field wins over prose; a pending phrase wins over an auto one; a negated
     'not authorized automatically' is pending."""
-    for src in ((status or ""), text):
+    for src in ((status or ""), " ".join(text.split())):  # reflowed text: one line
         if not src:
             continue
         if _PENDING_STATUS.search(src):

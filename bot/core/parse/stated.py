@@ -31,6 +31,8 @@ _DAYS = (r"(?:jours?(?: calendaires)?|(?:calendar )?days?|(?:kalender)?tage[n]?|
 _HOURS = r"(?:heures?|hours?|stunden?|ore|horas?|uur|timmar|timme|godzin[ay]?)"
 _WITHIN = (r"(?:dans un d[ée]lai de|d'ici|sous|within|in(?:nerhalb)?(?: von)?|binnen|"
            r"entro|en un plazo de|dentro de|en|inom|w ci[aą]gu|w terminie)")
+_WITHIN = _WITHIN.replace(" ", r"\s+")  # reflowed text may wrap anywhere
+_DAYS = _DAYS.replace(" ", r"\s+")
 _RELATIVE = FoldRx(_WITHIN + r"\s+(?:les\s+|the\s+next\s+|the\s+|le\s+|i\s+prossimi\s+|"
                    r"los\s+pr[óo]ximos\s+)?" + _N + r"\s+(" + _DAYS + "|" + _HOURS + r")\b")
 _ACT = FoldRx(r"r[ée]pon|autoris|cl[ôo]tur|trait|g[ée]r|respon|reply|answer|authori[sz]|"
@@ -51,6 +53,7 @@ _BEFORE = r"(?:avant le|before|vor dem|prima del|antes del|v[óo]{1,2}r|f[öo]re
 _BY = (r"(?:au plus tard le|d'ici le|jusqu'au|by|no later than|until|bis(?: zum| sp[äa]testens)?|"
        r"sp[äa]testens(?: am| bis)?|entro il|entro e non oltre il|hasta el|a m[áa]s tardar el|"
        r"uiterlijk(?: op)?|senast(?: den)?|do dnia|do)")
+_BEFORE, _BY = _BEFORE.replace(" ", r"\s+"), _BY.replace(" ", r"\s+")
 _DATE = (r"(?:(\d{1,2})(?:er|\.|º|st|nd|rd|th)?\s+(?:de\s+)?" + _MONTH + r"\.?(?:\s+(?:de\s+)?(\d{4}))?"
          r"|" + _MONTH + r"\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?"
          r"|(\d{1,2})[./](\d{1,2})(?:[./](\d{4}))?|(\d{4})-(\d{2})-(\d{2}))")
@@ -126,8 +129,9 @@ def stated_deadline(text: str, event: datetime | None, zone_name: str, *,
         return None  # the common case, decided in two scans
     zone = ZoneInfo(zone_name)
     for pos, what, m in sorted(cands, key=lambda c: c[0]):
-        lo = max(text.rfind(c, 0, pos) for c in ".!?\n") + 1
-        his = [i for i in (text.find(c, m.end()) for c in ".!?\n") if i >= 0]
+        # a sentence ends at . ! ? or a blank line (reflowed text wraps sentences)
+        lo = max(max(text.rfind(c, 0, pos) for c in ".!?"), text.rfind("\n\n", 0, pos)) + 1
+        his = [i for i in (text.find(c, m.end()) for c in (".", "!", "?", "\n\n")) if i >= 0]
         sent = text[lo: min(his) if his else len(text)]
         if not _ACT.search(sent) or _SKIP.search(sent):
             continue
