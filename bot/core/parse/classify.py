@@ -367,6 +367,9 @@ def _amazon(ctx: Ctx, n: Notice, ntype: str, mp_id: str) -> None:
     elif family == "ignore":
         n.kind, n.layout = Kind.IGNORE, "amazon_informational"
         n.links = []
+        # e.g. a buyer opted out of messages: nothing to do, but say which order it is about
+        n.order_id = find_order_id(ctx.subject, ctx.text) or \
+            ctx.facts(("order_id",)).get("order_id")  # type: ignore[assignment]
     if n.order_id is None and family in _NEEDS_ORDER:
         # the id may only be in a link parameter (orderId=..., /orders-v3/order/<id>)
         n.order_id = ctx.facts(("order_id",)).get("order_id")  # type: ignore[assignment]

@@ -318,7 +318,7 @@ class Pair:
 _COLON_LINE = re.compile(r"^[ \t\u00a0]*([^\n:：\t]{1,64})[:：\t][ \t\u00a0]*(?:[:：][ \t\u00a0]*)?"
                          r"([^\n]*)$", re.M)
 # short lines: a label alone, or 'Label   value' / 'Label | value' / 'Label = value'
-_SHORT_LINE = re.compile(r"^[ \t\u00a0]*([^\n:：\t][^\n:：\t]{0,90})$", re.M)
+_SHORT_LINE = re.compile(r"^[ \t\u00a0]*([^\n:：\t|][^\n:：\t]{0,90})$", re.M)
 _SPACE_SEP = re.compile(r"[ \u00a0]{3,}|[ \u00a0]+[|=–—][ \u00a0]+")
 
 
@@ -469,7 +469,8 @@ def link_facts(links: list[RawLink]) -> dict[str, object]:
         target = unwrap(url) if ("/nms/" in url or "safelinks" in url or "u=" in url) else url
         try:
             parts = urlsplit(target)
-            query = parse_qsl(parts.query)
+            ql = parts.query.lower()
+            query = parse_qsl(parts.query) if any(k in ql for k in _PARAM_FIELDS) else []
         except ValueError:
             continue
         for k, v in query:
