@@ -100,7 +100,8 @@ def parse_buyer_message(ctx: Ctx, n: Notice) -> None:
         amazon_part = head + "\n" + (footer_text or "") if start else \
             text[: h.end() if h else 0] + "\n" + footer_text
         fx = extract([amazon_part], None, raw, ("order_id",))
-        n.order_id = fx.get("order_id")  # type: ignore[assignment]
+        n.order_id = fx.get("order_id") or \
+            extract([text], None, [], ("order_id",)).get("order_id")  # type: ignore[assignment]
     n.layout = layout
 
 
