@@ -332,7 +332,9 @@ def text_pairs(text: str, base: float = 0.0) -> list[Pair]:
         line = m.group(1).strip()
         if not line:
             continue
-        sm = _SPACE_SEP.search(line)
+        sm = _SPACE_SEP.search(line) if ("   " in line or " |" in line or " =" in line or
+                                         " –" in line or " —" in line or "\u00a0" in line) \
+            else None
         if sm and sm.start() > 0:
             hits.append((m.start(), m.end(), line[: sm.start()], line[sm.end():]))
         elif len(line) <= 64:
@@ -418,8 +420,8 @@ def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:  # noqa: ANN001 - s
     for tr in root.css("tr"):
         pos += 1
         cells = [c for c in tr.iter() if c.tag in ("td", "th")]
-        if not cells or len(cells) > 12:
-            continue
+        if len(cells) < 2 or len(cells) > 12:
+            continue  # layout rows (one cell) hold no label/value pair
         texts = [_node_text(c) for c in cells]
         if any(len(t) > 500 for t in texts):
             continue  # a layout cell holding the whole mail

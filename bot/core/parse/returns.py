@@ -331,8 +331,9 @@ def parse_return(ctx: Ctx, n: Notice) -> None:
     n.reason_normalized = normalize_reason(n.reason)
     n.customer_comment = comment or fx.get("comment") or \
         clean_value(field(f, COMMENT))  # type: ignore[assignment]
-    n.rma_id = fx.get("rma_id") or clean_value(field(f, RMA))  # type: ignore[assignment]
-    n.return_request_id = fx.get("return_request_id") or clean_value(field(f, RRID)) or \
+    n.rma_id = fx.values.get("rma_id") or clean_value(field(f, RMA)) or \
+        _param(n.links, "rmaId")  # type: ignore[assignment]
+    n.return_request_id = fx.values.get("return_request_id") or clean_value(field(f, RRID)) or \
         _param(n.links, "returnRequestId")  # type: ignore[assignment]
     policy = field(f, POLICY)
     if policy:
