@@ -12,6 +12,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from bot.clock import FixedClock
+from bot.explain import explain_case
 from bot.sandbox import ActionLinkStandIn, SmtpSink
 from tests.test_abuse import BOT, CORPUS, WAIT, make_service, parsed
 from tests.timeshift import at, shift_mail
@@ -35,22 +36,26 @@ def _forward_as_attachment(raw: bytes) -> bytes:
 
 
 def _run(tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn,
-         raw: bytes) -> tuple[str, EmailMessage]:
+         raw: bytes) -> tuple[str, EmailMessage, list[str]]:
     svc = make_service(tmp_path, smtp_sink, link_standin, FixedClock(START),
                        policy={"auto_authorize": "all"})
     try:
         outcome = svc.ingest(raw)
         svc.tick()
         notice = parsed(smtp_sink.wait_for(1, WAIT)[0])
+        why = explain_case(svc.store, "405-2290417-6638150")
     finally:
         svc.store.close()
-    return outcome, notice
+    return outcome, notice, why
 
 
 def test_forward_by_unknown_colleague_opens_case_but_follows_no_link(
         tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn) -> None:
-    outcome, notice = _run(tmp_path, smtp_sink, link_standin, _forward_as_attachment(RETURN_02))
+    outcome, notice, why = _run(tmp_path, smtp_sink, link_standin,
+                                _forward_as_attachment(RETURN_02))
     assert outcome == "case"
+    assert any(line.startswith("NEEDS CONFIRMATION") for line in why)
+    assert "deadline: sellerbot's rule for this step (the mail states none)" in why
     body = notice.get_body(("plain",)).get_content()
     assert "transférée par une adresse absente de la configuration" in body
     assert link_standin.hits == []
@@ -58,6 +63,7 @@ def test_forward_by_unknown_colleague_opens_case_but_follows_no_link(
 
 def test_the_same_mail_sent_directly_is_acted_on(
         tmp_path: Path, smtp_sink: SmtpSink, link_standin: ActionLinkStandIn) -> None:
-    outcome, _notice = _run(tmp_path, smtp_sink, link_standin, RETURN_02)
+    outcome, _notice, why = _run(tmp_path, smtp_sink, link_standin, RETURN_02)
     assert outcome == "case"
+    assert not any(line.startswith("NEEDS CONFIRMATION") for line in why)
     assert link_standin.wait_for_hits(1, WAIT)

@@ -153,3 +153,25 @@ def test_stated_deadline_wins_in_a_return_request() -> None:
     assert n.kind is Kind.RETURN_REQUEST
     assert n.deadline == f.event + timedelta(hours=72) and n.deadline_source == "mail"
     assert n.to_json()["deadline_source"] == "mail"
+
+
+CLOSED_BY_BUYER = {
+    "fr": "La demande de retour a été clôturée par l'acheteur.",
+    "en": "The return request was closed by the buyer.",
+    "de": "Der Rücksendeantrag wurde vom Käufer geschlossen.",
+    "it": "La richiesta di reso è stata chiusa dal cliente.",
+    "es": "La solicitud de devolución ha sido cerrada por el comprador.",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CLOSED_BY_BUYER))
+def test_closed_by_buyer_status_decides_the_kind(lang: str) -> None:
+    from tests.layouts import PHRASES
+
+    rng = random.Random(10)
+    f = make_facts("return_request", lang, rng)
+    raw = render(f, "plain_colon", rng)
+    for key in ("pending", "pending_sentence", "ret_intro"):
+        raw = raw.replace(PHRASES[lang][key].encode(), CLOSED_BY_BUYER[lang].encode())
+    n = parse_message(raw, **PARSE_KW)
+    assert n.kind is Kind.RETURN_CLOSED_BY_BUYER and n.order_id == f.order_id

@@ -74,7 +74,8 @@ _OUT_POLICY_SENTENCE = FoldRx(
 # Buyer closed/cancelled the request: a sentence with an actor, a past cancel verb and the
 # return noun, in any order (Amazon rewords this one often).
 _ACTOR = r"(?:buyer|customer|acheteur|client|k[äa]ufer|kunde|kundin|cliente|acquirente|comprador)"
-_CANCELLED = (r"(?:cancell?ed|withdrawn|withdrew|closed|annul[ée]e?|retir[ée]e?|storniert|"
+_CANCELLED = (r"(?:cancell?ed|withdrawn|withdrew|closed|annul[ée]e?|retir[ée]e?|cl[ôo]tur[ée]e?|"
+              r"geschlossen|chius[oa]|cerrad[oa]|storniert|"
               r"zur[üu]ckgezogen|annullat[oa]|ritirat[oa]|cancelad[oa]|retirad[oa]|anulad[oa])")
 _RETURN_NOUN = (r"(?:return|retour|r[üu]cksend|r[üu]ckgabe|\breso\b|devoluci[óo]n)")
 
