@@ -14,9 +14,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.parse import parse_message  # noqa: E402
-from tests.layouts import (DEV_LAYOUTS, FAMILIES, HELD_OUT_LAYOUTS, LANGS, PARSE_KW,  # noqa: E402
-                           actual, compare, expected, make_facts, render)
+from bot.core.parse import parse_message
+from tests.layouts import (
+    DEV_LAYOUTS,
+    FAMILIES,
+    HELD_OUT_LAYOUTS,
+    LANGS,
+    PARSE_KW,
+    actual,
+    compare,
+    expected,
+    make_facts,
+    render,
+)
 
 
 def run(layouts: tuple[str, ...], n: int, seed: int = 14) -> tuple[Counter, Counter, list]:

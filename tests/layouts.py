@@ -17,7 +17,7 @@ import base64
 import random
 import textwrap
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -481,7 +481,7 @@ def expected(f: Facts, layout: str) -> dict[str, object]:
     return exp
 
 
-def actual(notice) -> dict[str, object]:  # noqa: ANN001 - a Notice
+def actual(notice) -> dict[str, object]:
     from datetime import datetime as _dt
 
     j = notice.to_json()
@@ -665,7 +665,7 @@ def _headers(msg: EmailMessage, f: Facts, *, space: bool = True) -> None:
     msg["From"] = f"{name} <{addr}>"
     msg["To"] = "ventes@lumen-et-cie.fr"
     msg["Subject"] = _subject(f)
-    msg["Date"] = format_datetime(f.event.astimezone(timezone.utc))
+    msg["Date"] = format_datetime(f.event.astimezone(UTC))
     msg["Message-ID"] = f"<{abs(hash((f.order_id, f.family)))}@eu-west-1.amazonses.com>"
     dom = addr.split("@")[1]
     msg["Authentication-Results"] = (f"{AUTHSERV}; dkim=pass header.d={dom}; spf=pass "
@@ -688,14 +688,14 @@ def _forward(inner_plain: str, f: Facts, forwarder: str) -> EmailMessage:
     name, addr = _sender(f)
     body = ("\n\n---------- Forwarded message ---------\n"
             f"From: {name} <{addr}>\n"
-            f"Date: {format_datetime(f.event.astimezone(timezone.utc))}\n"
+            f"Date: {format_datetime(f.event.astimezone(UTC))}\n"
             f"Subject: {_subject(f)}\n"
             "To: <ventes@lumen-et-cie.fr>\n\n" + inner_plain)
     msg = EmailMessage()
     msg["From"] = f"Colleague <{forwarder}>"
     msg["To"] = BOT
     msg["Subject"] = "Fwd: " + _subject(f)
-    msg["Date"] = format_datetime((f.event + timedelta(minutes=20)).astimezone(timezone.utc))
+    msg["Date"] = format_datetime((f.event + timedelta(minutes=20)).astimezone(UTC))
     msg["Message-ID"] = f"<fwd-{abs(hash(f.order_id))}@lumen-et-cie.fr>"
     msg.set_content(body, cte="quoted-printable")
     return msg
@@ -752,5 +752,5 @@ def render(f: Facts, layout: str, rng: random.Random) -> bytes:
     return msg.as_bytes()
 
 
-PARSE_KW = dict(trusted_authserv_ids=(AUTHSERV,), bot_addresses=(BOT,),
-                seller_addresses=(SELLER,), default_tz="Europe/Paris")
+PARSE_KW = {"trusted_authserv_ids": (AUTHSERV,), "bot_addresses": (BOT,),
+            "seller_addresses": (SELLER,), "default_tz": "Europe/Paris"}

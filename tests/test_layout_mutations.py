@@ -18,8 +18,19 @@ from hypothesis import strategies as st
 
 from bot.core.parse import parse_message
 from bot.domain import Kind
-from tests.layouts import (COLLEAGUE, DEV_LAYOUTS, FAMILIES, HELD_OUT_LAYOUTS, LANGS, PARSE_KW,
-                           actual, compare, expected, make_facts, render)
+from tests.layouts import (
+    COLLEAGUE,
+    DEV_LAYOUTS,
+    FAMILIES,
+    HELD_OUT_LAYOUTS,
+    LANGS,
+    PARSE_KW,
+    actual,
+    compare,
+    expected,
+    make_facts,
+    render,
+)
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -88,7 +99,7 @@ def test_return_not_authorized_automatically_is_pending() -> None:
     rng = random.Random(7)
     f = make_facts("return_request", "fr", rng)
     raw = render(f, "plain_colon", rng).replace(
-        "En attente de votre autorisation".encode(),
+        b"En attente de votre autorisation",
         "N'a pas été autorisée automatiquement".encode())
     assert parse_message(raw, **PARSE_KW).kind is Kind.RETURN_REQUEST
 

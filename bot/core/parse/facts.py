@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.domain import Item, Money
+from bot.domain import Item
 
 from .common import fold
 from .links import RawLink, unwrap
@@ -213,7 +213,7 @@ _ORDER = re.compile(r"(?<![\d-])(\d{3}-\d{7}-\d{7})(?![\d-])")
 _ASIN = re.compile(r"(?<![A-Z0-9])(B0[A-Z0-9]{8}|\d{9}[\dX])(?![A-Z0-9])")
 _TOKEN = re.compile(r"^#?\s*([A-Za-z0-9][A-Za-z0-9._/-]{3,39})(?=$|[\s,;)])")
 _QTY = re.compile(r"^\s*(\d{1,3})(?!\d|[.,]\d)")
-_URLISH = re.compile(r"https?://|www\.", re.I)
+_URLISH = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
 def _id_token(v: str) -> str | None:
@@ -316,9 +316,9 @@ class Pair:
 
 # 'Label : value' with ':' / '：' / tab (greedy, no backtracking: the label holds no separator)
 _COLON_LINE = re.compile(r"^[ \t\u00a0]*([^\n:：\t]{1,64})[:：\t][ \t\u00a0]*(?:[:：][ \t\u00a0]*)?"
-                         r"([^\n]*)$", re.M)
+                         r"([^\n]*)$", re.MULTILINE)
 # short lines: a label alone, or 'Label   value' / 'Label | value' / 'Label = value'
-_SHORT_LINE = re.compile(r"^[ \t\u00a0]*([^\n:：\t|][^\n:：\t]{0,90})$", re.M)
+_SHORT_LINE = re.compile(r"^[ \t\u00a0]*([^\n:：\t|][^\n:：\t]{0,90})$", re.MULTILINE)
 _SPACE_SEP = re.compile(r"[ \u00a0]{3,}|[ \u00a0]+[|=–—][ \u00a0]+")
 
 
@@ -401,11 +401,11 @@ def _next_value(text: str, pos: int) -> str:
     return ""
 
 
-def _node_text(node) -> str:  # noqa: ANN001 - selectolax node
+def _node_text(node) -> str:
     return " ".join((node.text(separator=" ", strip=True) or "").split())
 
 
-def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:  # noqa: ANN001 - selectolax tree
+def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:
     """Two-cell rows and <dt>/<dd> as pairs; header-row tables as records (one per row)."""
     pairs: list[Pair] = []
     records: list[list[Pair]] = []
@@ -490,7 +490,7 @@ def link_facts(links: list[RawLink]) -> dict[str, object]:
 
 # --------------------------------------------------------------------------- prose
 
-_PROSE_QTY = [re.compile(p, re.I) for p in (
+_PROSE_QTY = [re.compile(p, re.IGNORECASE) for p in (
     r"(?:retour|retourner)\s+(?:de\s+)?(\d{1,3})\s+articles?",
     r"return(?:ing)?\s+(?:of\s+|for\s+)?(\d{1,3})\s+(?:items?|units?)",
     r"(\d{1,3})\s+(?:artikel|einheiten)\s+zur[üu]ck",
@@ -564,7 +564,7 @@ def _resolve(p: Pair, want: tuple[str, ...]) -> list[tuple[str, object]]:
     return out
 
 
-def extract(texts: list[str], tree, links: list[RawLink],  # noqa: ANN001 - selectolax tree
+def extract(texts: list[str], tree, links: list[RawLink],
             want: tuple[str, ...]) -> Facts:
     """Facts named in `want` from every text body (in order), the HTML tree and the links."""
     facts = Facts()

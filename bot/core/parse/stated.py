@@ -59,7 +59,7 @@ _DATE = (r"(?:(\d{1,2})(?:er|\.|º|st|nd|rd|th)?\s+(?:de\s+)?" + _MONTH + r"\.?(
          r"|(\d{1,2})[./](\d{1,2})(?:[./](\d{4}))?|(\d{4})-(\d{2})-(\d{2}))")
 _TIME = r"(?:\s*(?:,|à|at|um|alle|a las|om|kl\.?|o)?\s*(\d{1,2})[:h.](\d{2}))?"
 _ABSOLUTE = re.compile(r"(" + _BEFORE + "|" + _BY + r")\s+(?:(?:le|the|den|il|el)\s+)?" + _DATE +
-                       _TIME, re.I)
+                       _TIME, re.IGNORECASE)
 # where an absolute deadline may start: the keyword as a word (cheap to scan for)
 _ABS_KW = FoldRx(r"\b(?:" + _BEFORE + "|" + _BY + r")\s+(?:(?:le|the|den|il|el)\s+)?[\d" +
                  r"a-z]")
@@ -74,7 +74,7 @@ def _num(tok: str) -> int | None:
 
 def _absolute(m: re.Match[str], event: datetime, zone: ZoneInfo, us: bool) -> datetime | None:
     g = m.groups()
-    inclusive = not re.match(_BEFORE, m.group(1), re.I)
+    inclusive = not re.match(_BEFORE, m.group(1), re.IGNORECASE)
     try:
         if g[1]:
             d, mo, y = int(g[1]), _MONTHS[g[2].lower()], g[3]
@@ -140,7 +140,7 @@ def stated_deadline(text: str, event: datetime | None, zone_name: str, *,
             if not n:
                 continue
             unit = m.group(2).lower()
-            hours = n if re.match(_HOURS, unit, re.I) else n * 24
+            hours = n if re.match(_HOURS, unit, re.IGNORECASE) else n * 24
             if hours > 24 * 60:
                 continue
             return event + timedelta(hours=hours), hours
