@@ -393,6 +393,7 @@ def _deadline(n: Notice, default_tz: str, text: str = "") -> None:
     t = n.event_time
     if n.kind is Kind.ORDER_PLACED:
         n.deadline = n.ship_by
+        n.deadline_source = "mail" if n.ship_by else None  # the ship-by date the mail states
         return
     if t is None:
         return
