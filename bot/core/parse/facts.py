@@ -28,7 +28,7 @@ from .mime import find_money
 
 LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
     "order_id": {
-        "fr": ("numero de commande", "n° de commande", "no de commande", "commande",
+        "fr": ("n° commande", "numero commande", "reference commande", "commande amazon", "id commande", "n° de la commande", "numero de commande", "n° de commande", "no de commande", "commande",
                "id de commande", "identifiant de commande", "reference de commande",
                "numero de la commande", "commande n°", "commande numero"),
         "en": ("order id", "order number", "order #", "order", "order no", "order no.",
@@ -44,7 +44,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         "pl": ("numer zamowienia", "zamowienie", "identyfikator zamowienia", "nr zamowienia"),
     },
     "rma_id": {
-        "fr": ("numero d'autorisation de retour", "n° rma", "numero rma", "rma",
+        "fr": ("n° d'autorisation", "n° d'autorisation de retour (rma)", "autorisation de retour", "identifiant rma", "id rma", "rma n°", "code rma", "numero d'autorisation de retour", "n° rma", "numero rma", "rma",
                "numero d'autorisation de retour (rma)", "numero d'autorisation",
                "autorisation de retour n°", "n° d'autorisation de retour",
                "code d'autorisation de retour"),
@@ -76,7 +76,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         "pl": ("identyfikator zadania zwrotu", "id zadania zwrotu"),
     },
     "claim_id": {
-        "fr": ("numero de reclamation", "identifiant de la reclamation", "id de la reclamation",
+        "fr": ("id de reclamation a-z", "reference de la reclamation", "numero de reclamation a-z", "numero de la reclamation a-z", "numero de reclamation", "identifiant de la reclamation", "id de la reclamation",
                "identifiant de reclamation", "reclamation n°", "n° de reclamation",
                "numero de la reclamation", "id de reclamation"),
         "en": ("claim id", "claim number", "claim #", "claim no", "a-to-z claim id",
@@ -92,7 +92,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         "pl": ("numer roszczenia", "identyfikator roszczenia", "nr roszczenia"),
     },
     "reason": {
-        "fr": ("motif du retour", "raison du retour", "motif", "raison", "motif de retour",
+        "fr": ("motif du retour indique par l'acheteur", "motif indique", "raison invoquee", "motif de la demande", "motif de la demande de retour", "motif du retour", "raison du retour", "motif", "raison", "motif de retour",
                "raison de retour", "motif indique par le client"),
         "en": ("return reason", "reason for return", "reason", "reason for the return",
                "reason given by the buyer", "reason given by the customer"),
@@ -105,7 +105,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         "pl": ("powod zwrotu", "powod"),
     },
     "claim_reason": {
-        "fr": ("motif de la reclamation", "motif indique par le client", "motif",
+        "fr": ("raison de la reclamation", "motif de reclamation indique", "motif de la reclamation", "motif indique par le client", "motif",
                "raison de la reclamation", "motif de reclamation"),
         "en": ("claim reason", "reason for claim", "reason for the claim",
                "reason given by the buyer", "reason given by the customer", "reason"),
@@ -128,7 +128,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         "nl": ("sku", "verkopers-sku"), "sv": ("sku", "saljar-sku"), "pl": ("sku", "sku sprzedawcy"),
     },
     "qty": {
-        "fr": ("quantite", "quantite retournee", "quantite de retour", "quantite a retourner",
+        "fr": ("quantite demandee", "nombre d'unites", "quantite a retourner", "unites", "qte retournee", "quantite", "quantite retournee", "quantite de retour", "quantite a retourner",
                "qte", "nombre d'articles"),
         "en": ("quantity", "return quantity", "quantity returned", "qty", "returned quantity",
                "quantity to return"),
@@ -141,7 +141,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         "pl": ("ilosc", "ilosc zwracana", "zwracana ilosc"),
     },
     "price": {
-        "fr": ("prix", "prix de l'article", "prix unitaire", "prix de vente", "valeur de l'article"),
+        "fr": ("prix ttc", "prix (ttc)", "prix unitaire ttc", "valeur", "montant de l'article", "prix", "prix de l'article", "prix unitaire", "prix de vente", "valeur de l'article"),
         "en": ("price", "item price", "unit price", "item value", "sale price"),
         "de": ("preis", "artikelpreis", "stuckpreis", "verkaufspreis"),
         "it": ("prezzo", "prezzo dell'articolo", "prezzo unitario"),
@@ -149,7 +149,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         "nl": ("prijs", "artikelprijs"), "sv": ("pris", "artikelpris"), "pl": ("cena", "cena produktu"),
     },
     "title": {
-        "fr": ("article", "article de la commande", "produit", "nom de l'article", "nom du produit",
+        "fr": ("titre de l'article", "designation", "libelle", "titre du produit", "titre", "article", "article de la commande", "produit", "nom de l'article", "nom du produit",
                "article commande", "intitule de l'article"),
         "en": ("item", "order item", "product", "product name", "item name", "title", "item title"),
         "de": ("artikel", "bestellter artikel", "artikelbezeichnung", "produkt", "artikelname",
@@ -162,7 +162,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         "pl": ("produkt", "przedmiot", "nazwa produktu", "artykul"),
     },
     "comment": {
-        "fr": ("commentaire du client", "commentaire", "commentaires du client",
+        "fr": ("commentaire client", "remarques du client", "remarque du client", "commentaires", "message du client", "commentaire du client", "commentaire", "commentaires du client",
                "commentaire de l'acheteur", "commentaires de l'acheteur", "commentaires"),
         "en": ("customer comment", "customer comments", "buyer comment", "buyer comments",
                "comments", "comment", "customer's comment", "buyer's comment"),
@@ -176,10 +176,11 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
         "pl": ("komentarz klienta", "komentarz", "komentarz kupujacego"),
     },
     "status": {
-        "fr": ("autorisation", "statut", "statut de la demande", "etat", "etat de la demande",
+        "fr": ("statut du retour", "etat du retour", "statut de l'autorisation de retour", "statut d'autorisation", "autorisation de retour", "autorisation", "statut", "statut de la demande", "etat", "etat de la demande",
                "statut de l'autorisation", "statut de la demande de retour"),
         "en": ("authorization", "authorisation", "status", "authorization status",
-               "request status", "return status"),
+               "request status", "return status", "return request status",
+               "authorisation status"),
         "de": ("genehmigung", "status", "genehmigungsstatus", "status des antrags"),
         "it": ("autorizzazione", "stato", "stato della richiesta", "stato dell'autorizzazione"),
         "es": ("autorizacion", "estado", "estado de la solicitud"),
@@ -290,7 +291,21 @@ def label_fields(label: str) -> tuple[str, ...]:
     return hit
 
 
+_POSSESSIVE = re.compile(r"^(?:votre|vos|your|ihre?|il tuo|la tua|tu|su|uw|je|din|ditt|twoj[ae]?|"
+                         r"le|la|les|the|der|die|das|il|el)\s+|^l'")
+
+
 def _label_fields(label: str) -> tuple[str, ...]:
+    hit = _label_fields1(label)
+    if not hit:  # "Votre numéro de commande", "Your order ID", "Le motif du retour"
+        f = fold(label).strip(" -*•")
+        cut = _POSSESSIVE.sub("", f)
+        if cut != f:
+            hit = _label_fields1(cut)
+    return hit
+
+
+def _label_fields1(label: str) -> tuple[str, ...]:
     f = fold(label)
     f = _TRAIL.sub("", _LEAD.sub("", f)).replace("\u00a0", " ")
     f = " ".join(f.split())

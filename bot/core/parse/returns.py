@@ -258,7 +258,7 @@ _AUTO_STATUS = FoldRx(
     r"autom[áa]ticamente (?:autorizad|aprobad)|automatisch (?:goedgekeurd|geautoriseerd)|"
     r"automatiskt (?:godk[äa]n|auktoriser)|automatycznie (?:zatwierdz|autoryzowan|zaakceptowan)")
 _PENDING_STATUS = FoldRx(
-    r"en attente de (?:votre |l'|)autorisation|en attente de votre (?:d[ée]cision|approbation)|"
+    r"en attente (?:de (?:votre |l'|)|d')autorisation|en attente de votre (?:d[ée]cision|approbation)|"
     r"n[ée]cessite votre autorisation|requiert votre autorisation|doit [êe]tre autoris[ée]e par vous|"
     r"(?:awaiting|pending|requires|needs) (?:your )?(?:authori[sz]ation|approval|decision)|"
     r"wartet auf ihre (?:genehmigung|entscheidung)|erfordert ihre genehmigung|"
@@ -267,6 +267,10 @@ _PENDING_STATUS = FoldRx(
     r"richiede la tua autorizzazione|pendiente de (?:tu |su )?(?:autorizaci[óo]n|aprobaci[óo]n)|"
     r"requiere (?:tu|su) autorizaci[óo]n|wacht op (?:uw|je|jouw) (?:goedkeuring|autorisatie)|"
     r"v[äa]ntar p[åa] ditt godk[äa]nnande|oczekuje na (?:twoj[aą] |)(?:autoryzacj|zatwierdzeni)")
+# A bare status value (from the status field only, never from prose: "vous pouvez autoriser")
+_AUTHORIZED_VALUE = FoldRx(r"^(?:autoris[ée]e?|approuv[ée]e?|authori[sz]ed|approved|genehmigt|"
+                           r"autorizzat[oa]|approvat[oa]|autorizad[oa]|aprobad[oa]|goedgekeurd|"
+                           r"geautoriseerd|godk[äa]nd|auktoriserad|zatwierdzon[ya]|autoryzowan[ya])\b")
 _NEGATED = re.compile(r"(?:\bpas\b|\bnot\b|\bnicht\b|\bnon\b|\bno\b|\bniet\b|\binte\b|"
                       r"\bnie\b|\bjamais\b|\bnever\b)[^.\n]{0,25}$", re.I)
 
@@ -275,7 +279,7 @@ def _status_kind(status: str | None, text: str) -> Kind | None:
     """RETURN_AUTHORIZED / RETURN_REQUEST from the request's stated status, else None.
     The status field wins over prose; a pending phrase wins over an auto one; a negated
     'not authorized automatically' is pending."""
-    for src in ((status or ""), " ".join(text.split())):  # reflowed text: one line
+    for i, src in enumerate(((status or ""), " ".join(text.split()))):  # reflowed: one line
         if not src:
             continue
         if _PENDING_STATUS.search(src):
@@ -285,6 +289,8 @@ def _status_kind(status: str | None, text: str) -> Kind | None:
             return Kind.RETURN_AUTHORIZED
         if m:
             return Kind.RETURN_REQUEST
+        if i == 0 and _AUTHORIZED_VALUE.search(src.strip()):
+            return Kind.RETURN_AUTHORIZED
     return None
 
 
