@@ -356,7 +356,8 @@ DEV_LAYOUTS = ("plain_colon", "plain_next_line", "html_table", "html_only_paragr
                "plain_with_marketing_html", "qp", "base64", "ids_in_links", "prose",
                "forwarded_by_seller")
 #: Layouts kept out of development, checked at the end.
-HELD_OUT_LAYOUTS = ("html_dl", "reflowed", "forwarded_by_colleague", "label_tab_spacing_mix")
+HELD_OUT_LAYOUTS = ("html_dl", "reflowed", "forwarded_by_colleague", "label_tab_spacing_mix",
+                    "html_item_table")
 LAYOUTS = DEV_LAYOUTS + HELD_OUT_LAYOUTS
 
 
@@ -645,6 +646,15 @@ def _html_body(f: Facts, rng: random.Random, style: str, *, order_in_body: bool 
         elif style == "dl":
             parts.append("<dl>" + "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>"
                                           for k, v in pairs) + "</dl>")
+        elif style == "items":
+            # SPACE-like: bullets for the request, one header-row table for the item
+            head, items = _split_item(f, pairs)
+            parts.append("<ul>" + "".join(f"<li>{escape(k)} : {escape(v)}</li>" for k, v in head)
+                         + "</ul>")
+            if items:
+                parts.append("<table><tr>" + "".join(f"<th>{escape(k)}</th>" for k, _ in items)
+                             + "</tr><tr>" + "".join(f"<td>{escape(v)}</td>" for _, v in items)
+                             + "</tr></table>")
         else:
             parts += [f"<p><b>{escape(k)} :</b> {escape(v)}</p>" for k, v in pairs]
     for text, url in _links(f, rng):
@@ -719,6 +729,9 @@ def render(f: Facts, layout: str, rng: random.Random) -> bytes:
     elif layout == "html_dl":
         _headers(msg, f)
         msg.set_content(_html_body(f, rng, "dl"), subtype="html", cte="quoted-printable")
+    elif layout == "html_item_table":
+        _headers(msg, f)
+        msg.set_content(_html_body(f, rng, "items"), subtype="html", cte="quoted-printable")
     elif layout == "html_only_paragraphs":
         _headers(msg, f)
         msg.set_content(_html_body(f, rng, "p"), subtype="html", cte="base64")

@@ -186,3 +186,23 @@ def test_closed_by_buyer_status_decides_the_kind(lang: str) -> None:
         raw = raw.replace(PHRASES[lang][key].encode(), CLOSED_BY_BUYER[lang].encode())
     n = parse_message(raw, **PARSE_KW)
     assert n.kind is Kind.RETURN_CLOSED_BY_BUYER and n.order_id == f.order_id
+
+
+def test_two_items_in_label_lines_and_in_a_header_row_table() -> None:
+    """Items repeat their label block (plain) or a row (HTML): one Item each, in order."""
+    head = ("From: Amazon <donotreply@amazon.com>\r\nTo: ventes@lumen-et-cie.fr\r\n"
+            "Subject: Demande de retour pour la commande 402-1234567-7654321\r\n"
+            "Date: Fri, 20 Nov 2026 09:00:00 +0000\r\nMessage-ID: <two@amazonses.com>\r\n"
+            "X-Space-Notification-Type: RETURN_REQUEST\r\nX-Marketplace-ID: A13V1IB3VIYZZH\r\n")
+    plain = ("Numéro de commande : 402-1234567-7654321\n\nProduit : Lampe A\nASIN : B0AAAAAAA1\n"
+             "SKU vendeur : SKU-A\nQuantité retournée : 1\n\nProduit : Ampoule B\n"
+             "ASIN : B0BBBBBBB2\nSKU vendeur : SKU-B\nQuantité retournée : 2\n")
+    html = ("<ul><li>Numéro de commande : 402-1234567-7654321</li></ul><table><tr><th>Produit</th>"
+            "<th>ASIN</th><th>SKU vendeur</th><th>Quantité retournée</th></tr>"
+            "<tr><td>Lampe A</td><td>B0AAAAAAA1</td><td>SKU-A</td><td>1</td></tr>"
+            "<tr><td>Ampoule B</td><td>B0BBBBBBB2</td><td>SKU-B</td><td>2</td></tr></table>")
+    want = [("Lampe A", "B0AAAAAAA1", "SKU-A", 1), ("Ampoule B", "B0BBBBBBB2", "SKU-B", 2)]
+    for ctype, body in (("plain", plain), ("html", html)):
+        raw = (head + f"Content-Type: text/{ctype}; charset=utf-8\r\n\r\n" + body).encode()
+        n = parse_message(raw, **PARSE_KW)
+        assert [(i.title, i.asin, i.sku, i.qty) for i in n.items] == want, ctype

@@ -420,6 +420,10 @@ def _node_text(node) -> str:
     return " ".join((node.text(separator=" ", strip=True) or "").split())
 
 
+def _mem_id(node) -> int | None:  # noqa: ANN001 - selectolax node (wrappers are not reused)
+    return node.mem_id if node is not None else None
+
+
 def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:
     """Two-cell rows and <dt>/<dd> as pairs; header-row tables as records (one per row)."""
     pairs: list[Pair] = []
@@ -443,9 +447,10 @@ def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:
         named = [label_fields(t) for t in texts]
         if len(cells) >= 2 and sum(1 for x in named if x) >= max(2, len(cells) - 1) and \
                 any(set(x) & set(ITEM_FIELDS) for x in named):
-            header, header_parent = named, tr.parent
+            header, header_parent = named, _mem_id(tr.parent)
             continue
-        if header is not None and tr.parent is header_parent and len(cells) == len(header):
+        if header is not None and _mem_id(tr.parent) == header_parent and \
+                len(cells) == len(header):
             rec = [Pair(h, t, pos) for h, t in zip(header, texts) if h and t]
             if rec:
                 records.append(rec)
