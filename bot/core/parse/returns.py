@@ -251,6 +251,10 @@ def _param(links, name: str) -> str | None:  # noqa: ANN001
 # and "waiting for you" (folded text: no accents, lower case).
 _AUTO_STATUS = FoldRx(
     r"autoris[ée]e? automatiquement|automatiquement autoris|accept[ée]e? automatiquement|"
+    r"approuv[ée]e? automatiquement|autorisation automatique|auto-?authori[sz]ed|auto-?approved|"
+    r"automatic authori[sz]ation|automatische genehmigung|autorizzazione automatica|"
+    r"autorizaci[óo]n autom[áa]tica|automatische goedkeuring|automatiskt godk[äa]nnande|"
+    r"automatyczn[aey] (?:autoryzacj|zatwierdzeni)|"
     r"automatically (?:authori[sz]ed|approved|accepted)|(?:authori[sz]ed|approved) automatically|"
     r"automatisch (?:genehmigt|autorisiert|akzeptiert|freigegeben)|"
     r"(?:autorizzat[ao]|approvat[ao]) automaticamente|automaticamente (?:autorizzat|approvat)|"
