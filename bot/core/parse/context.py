@@ -7,7 +7,7 @@ from datetime import datetime
 from email.message import Message
 
 from .common import labelled_fields
-from .facts import Facts, extract
+from .facts import Facts, extract, field_pairs
 from .links import RawLink, html_links, plain_links
 from .mime import Bodies, html_parse
 
@@ -75,17 +75,23 @@ class Ctx:
         self._facts.clear()
 
     def facts(self, want: tuple[str, ...], links: list[RawLink] | None = None) -> Facts:
-        """Facts by meaning from every body (plain part first: Amazon's plain part may carry
-        facts the HTML one lays out differently), the HTML tree and the links."""
+        """Facts by meaning from the body sellerbot reads (HTML tree and its label lines, or
+        the plain text) and the links."""
         got = self._facts.get(want)
         if got is None:
-            texts = [self.bodies.plain] if self.bodies.plain else []
+            texts: list[str] = []
             tree = None
+            extra = None
             if self.bodies.html and not (self.prefer_plain and self.bodies.plain):
+                # HTML: cells, rows and <dl> from the tree; its 'label : value' lines are
+                # the ones `fields` already split (no second scan of the same text). A plain
+                # alternative repeats the HTML one; when the HTML one is only marketing the
+                # caller switched to the plain part (use_plain).
                 tree = self.tree
-                texts.append(self.text)
-            elif not texts:
-                texts.append(self.text)
-            got = extract(texts, tree, self.raw_links if links is None else links, want)
+                extra = field_pairs(self.fields)
+            else:
+                texts.append(self.bodies.plain if self.prefer_plain and self.bodies.plain
+                             else self.text)
+            got = extract(texts, tree, self.raw_links if links is None else links, want, extra)
             self._facts[want] = got
         return got

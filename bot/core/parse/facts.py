@@ -276,12 +276,13 @@ _NUMSIGN = re.compile(r"\s*(?:#|n°|nº|no\.?|nr\.?|n\.)\s*$")
 
 
 _LABEL_MEMO: dict[str, tuple[str, ...]] = {}
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def label_fields(label: str) -> tuple[str, ...]:
     """Which fields a label names (() when none). Memoised: labels repeat across mails."""
-    if len(label) > 60:
-        return ()
+    if len(label) > 60 or _HAS_DIGIT.search(label):
+        return ()  # no label of the lexicon holds a digit: values (ids, prices) stop here
     hit = _LABEL_MEMO.get(label)
     if hit is None:
         hit = _label_fields(label)
@@ -436,11 +437,27 @@ def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:
     pos = 0.0
     header: list[tuple[str, ...]] | None = None
     header_parent = None
+    pending: tuple[str, ...] | None = None
     for tr in root.css("tr"):
         pos += 1
         cells = [c for c in tr.iter() if c.tag in ("td", "th")]
-        if len(cells) < 2 or len(cells) > 12:
-            continue  # layout rows (one cell) hold no label/value pair
+        if len(cells) == 1:
+            # a one-column table: a label row, then its value row (layout rows that hold
+            # nested tables are skipped without reading their text)
+            cell = cells[0]
+            if cell.css_first("table") is not None:
+                pending = None
+                continue
+            text = _node_text(cell)
+            if pending is not None and text and not label_fields(text):
+                pairs.append(Pair(pending, text, pos))
+                pending = None
+            else:
+                pending = label_fields(text) or None
+            continue
+        pending = None
+        if len(cells) > 12:
+            continue
         texts = [_node_text(c) for c in cells]
         if any(len(t) > 500 for t in texts):
             continue  # a layout cell holding the whole mail
@@ -584,9 +601,20 @@ def _resolve(p: Pair, want: tuple[str, ...]) -> list[tuple[str, object]]:
     return out
 
 
+def field_pairs(fields: list[tuple[str, str]]) -> list[Pair]:
+    """Pairs from already-split 'label : value' lines (`common.labelled_fields`)."""
+    out = []
+    for i, (label, value) in enumerate(fields):
+        fl = label_fields(label)
+        if fl:
+            out.append(Pair(fl, value, float(i)))
+    return out
+
+
 def extract(texts: list[str], tree, links: list[RawLink],
-            want: tuple[str, ...]) -> Facts:
-    """Facts named in `want` from every text body (in order), the HTML tree and the links."""
+            want: tuple[str, ...], extra: list[Pair] | None = None) -> Facts:
+    """Facts named in `want` from the HTML tree, every text body (in order), `extra` pairs
+    and the links."""
     facts = Facts()
     record_items: list[Item] = []
     seqs: list[list[tuple[str, object]]] = []
@@ -600,7 +628,7 @@ def extract(texts: list[str], tree, links: list[RawLink],
         for k, v in vals.items():
             if k not in ITEM_FIELDS:
                 facts.values.setdefault(k, v)
-    sources = [hpairs] + [text_pairs(t) for t in texts if t]
+    sources = [hpairs] + [text_pairs(t) for t in texts if t] + ([extra] if extra else [])
     for pairs in sources:
         seq: list[tuple[str, object]] = []
         for p in pairs:

@@ -250,27 +250,27 @@ def _param(links, name: str) -> str | None:  # noqa: ANN001
 # Status of the request, read before the subject: Amazon's own words for "already authorized"
 # and "waiting for you" (folded text: no accents, lower case).
 _AUTO_STATUS = FoldRx(
-    r"autoris[ée]e? automatiquement|automatiquement autoris|accept[ée]e? automatiquement|"
-    r"approuv[ée]e? automatiquement|autorisation automatique|auto-?authori[sz]ed|auto-?approved|"
-    r"automatic authori[sz]ation|automatische genehmigung|autorizzazione automatica|"
-    r"autorizaci[óo]n autom[áa]tica|automatische goedkeuring|automatiskt godk[äa]nnande|"
-    r"automatyczn[aey] (?:autoryzacj|zatwierdzeni)|"
-    r"automatically (?:authori[sz]ed|approved|accepted)|(?:authori[sz]ed|approved) automatically|"
-    r"automatisch (?:genehmigt|autorisiert|akzeptiert|freigegeben)|"
-    r"(?:autorizzat[ao]|approvat[ao]) automaticamente|automaticamente (?:autorizzat|approvat)|"
-    r"autorizad[ao] autom[áa]ticamente|aprobad[ao] autom[áa]ticamente|"
-    r"autom[áa]ticamente (?:autorizad|aprobad)|automatisch (?:goedgekeurd|geautoriseerd)|"
-    r"automatiskt (?:godk[äa]n|auktoriser)|automatycznie (?:zatwierdz|autoryzowan|zaakceptowan)")
+    r"autoris[ée]e?\s+automatiquement|automatiquement\s+autoris|accept[ée]e?\s+automatiquement|"
+    r"approuv[ée]e?\s+automatiquement|autorisation\s+automatique|auto-?authori[sz]ed|auto-?approved|"
+    r"automatic\s+authori[sz]ation|automatische\s+genehmigung|autorizzazione\s+automatica|"
+    r"autorizaci[óo]n\s+autom[áa]tica|automatische\s+goedkeuring|automatiskt\s+godk[äa]nnande|"
+    r"automatyczn[aey]\s+(?:autoryzacj|zatwierdzeni)|"
+    r"automatically\s+(?:authori[sz]ed|approved|accepted)|(?:authori[sz]ed|approved)\s+automatically|"
+    r"automatisch\s+(?:genehmigt|autorisiert|akzeptiert|freigegeben)|"
+    r"(?:autorizzat[ao]|approvat[ao])\s+automaticamente|automaticamente\s+(?:autorizzat|approvat)|"
+    r"autorizad[ao]\s+autom[áa]ticamente|aprobad[ao]\s+autom[áa]ticamente|"
+    r"autom[áa]ticamente\s+(?:autorizad|aprobad)|automatisch\s+(?:goedgekeurd|geautoriseerd)|"
+    r"automatiskt\s+(?:godk[äa]n|auktoriser)|automatycznie\s+(?:zatwierdz|autoryzowan|zaakceptowan)")
 _PENDING_STATUS = FoldRx(
-    r"en attente (?:de (?:votre |l'|)|d')autorisation|en attente de votre (?:d[ée]cision|approbation)|"
-    r"n[ée]cessite votre autorisation|requiert votre autorisation|doit [êe]tre autoris[ée]e par vous|"
-    r"(?:awaiting|pending|requires|needs) (?:your )?(?:authori[sz]ation|approval|decision)|"
-    r"wartet auf ihre (?:genehmigung|entscheidung)|erfordert ihre genehmigung|"
-    r"ausstehende genehmigung|genehmigung ausstehend|"
-    r"in attesa (?:della tua|della vostra|di) (?:autorizzazione|approvazione)|"
-    r"richiede la tua autorizzazione|pendiente de (?:tu |su )?(?:autorizaci[óo]n|aprobaci[óo]n)|"
-    r"requiere (?:tu|su) autorizaci[óo]n|wacht op (?:uw|je|jouw) (?:goedkeuring|autorisatie)|"
-    r"v[äa]ntar p[åa] ditt godk[äa]nnande|oczekuje na (?:twoj[aą] |)(?:autoryzacj|zatwierdzeni)")
+    r"en\s+attente\s+(?:de\s+(?:votre\s+|l'|)|d')autorisation|en\s+attente\s+de\s+votre\s+(?:d[ée]cision|approbation)|"
+    r"n[ée]cessite\s+votre\s+autorisation|requiert\s+votre\s+autorisation|doit\s+[êe]tre\s+autoris[ée]e\s+par\s+vous|"
+    r"(?:awaiting|pending|requires|needs)\s+(?:your\s+)?(?:authori[sz]ation|approval|decision)|"
+    r"wartet\s+auf\s+ihre\s+(?:genehmigung|entscheidung)|erfordert\s+ihre\s+genehmigung|"
+    r"ausstehende\s+genehmigung|genehmigung\s+ausstehend|"
+    r"in\s+attesa\s+(?:della\s+tua|della\s+vostra|di)\s+(?:autorizzazione|approvazione)|"
+    r"richiede\s+la\s+tua\s+autorizzazione|pendiente\s+de\s+(?:tu\s+|su\s+)?(?:autorizaci[óo]n|aprobaci[óo]n)|"
+    r"requiere\s+(?:tu|su)\s+autorizaci[óo]n|wacht\s+op\s+(?:uw|je|jouw)\s+(?:goedkeuring|autorisatie)|"
+    r"v[äa]ntar\s+p[åa]\s+ditt\s+godk[äa]nnande|oczekuje\s+na\s+(?:twoj[aą]\s+|)(?:autoryzacj|zatwierdzeni)")
 # A bare status value (from the status field only, never from prose: "vous pouvez autoriser")
 _AUTHORIZED_VALUE = FoldRx(r"^(?:autoris[ée]e?|approuv[ée]e?|authori[sz]ed|approved|genehmigt|"
                            r"autorizzat[oa]|approvat[oa]|autorizad[oa]|aprobad[oa]|goedgekeurd|"
@@ -283,7 +283,7 @@ def _status_kind(status: str | None, text: str) -> Kind | None:
     """RETURN_AUTHORIZED / RETURN_REQUEST from the request's stated status, else None.
     The status field wins over prose; a pending phrase wins over an auto one; a negated
     'not authorized automatically' is pending."""
-    for i, src in enumerate(((status or ""), " ".join(text.split()))):  # reflowed: one line
+    for i, src in enumerate(((status or ""), text)):
         if not src:
             continue
         if _PENDING_STATUS.search(src):

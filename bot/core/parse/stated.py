@@ -61,8 +61,8 @@ _TIME = r"(?:\s*(?:,|à|at|um|alle|a las|om|kl\.?|o)?\s*(\d{1,2})[:h.](\d{2}))?"
 _ABSOLUTE = re.compile(r"(" + _BEFORE + "|" + _BY + r")\s+(?:(?:le|the|den|il|el)\s+)?" + _DATE +
                        _TIME, re.IGNORECASE)
 # where an absolute deadline may start: the keyword as a word (cheap to scan for)
-_ABS_KW = FoldRx(r"\b(?:" + _BEFORE + "|" + _BY + r")\s+(?:(?:le|the|den|il|el)\s+)?[\d" +
-                 r"a-z]")
+_ABS_KW = FoldRx(r"\b(?:" + _BEFORE + "|" + _BY + r")\s+(?:(?:le|the|den|il|el)\s+)?(?:\d|" +
+                 _MONTH + r"\b)")
 _SENTENCES = re.compile(r"[^.!?\n]+(?:[.!?\n]|$)")
 
 
