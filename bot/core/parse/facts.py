@@ -458,7 +458,19 @@ def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:
         pending = None
         if len(cells) > 12:
             continue
-        texts = [_node_text(c) for c in cells]
+        in_records = header is not None and _mem_id(tr.parent) == header_parent and \
+            len(cells) == len(header)
+        if not in_records:
+            # a label/value row or a header row starts with a label: read the first cell
+            # only, so item rows and layout rows cost one short text each
+            if cells[0].css_first("table") is not None:
+                continue
+            first = _node_text(cells[0])
+            if not label_fields(first):
+                continue
+            texts = [first] + [_node_text(c) for c in cells[1:]]
+        else:
+            texts = [_node_text(c) for c in cells]
         if any(len(t) > 500 for t in texts):
             continue  # a layout cell holding the whole mail
         named = [label_fields(t) for t in texts]
@@ -466,16 +478,13 @@ def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:
                 any(set(x) & set(ITEM_FIELDS) for x in named):
             header, header_parent = named, _mem_id(tr.parent)
             continue
-        if header is not None and _mem_id(tr.parent) == header_parent and \
-                len(cells) == len(header):
-            rec = [Pair(h, t, pos) for h, t in zip(header, texts) if h and t]
+        if in_records:
+            rec = [Pair(h, t, pos) for h, t in zip(header, texts) if h and t]  # type: ignore[arg-type]
             if rec:
                 records.append(rec)
             continue
         if len(cells) == 2 and named[0] and texts[1]:
             pairs.append(Pair(named[0], texts[1], pos))
-        elif len(cells) == 2 and named[1] and texts[0] and not named[0]:
-            pairs.append(Pair(named[1], texts[0], pos))
     for dt in root.css("dt"):
         pos += 1
         dd = dt.next
