@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from bot.domain import Item
 
-from .common import fold
+import unicodedata
 from .links import RawLink, unwrap
 from .mime import find_money
 
@@ -275,6 +275,15 @@ _PAREN = re.compile(r"\s*\([^()]{1,30}\)\s*$")
 _NUMSIGN = re.compile(r"\s*(?:#|n°|nº|no\.?|nr\.?|n\.)\s*$")
 
 
+def _fold(s: str) -> str:
+    """common.fold without its cache: label candidates here are mostly one-off values, and
+    they must not evict the labels the family parsers fold again and again."""
+    s = s.replace("\u2019", "'").replace("\u2018", "'").lower()
+    if s.isascii():
+        return s
+    return "".join(c for c in unicodedata.normalize("NFD", s) if unicodedata.category(c) != "Mn")
+
+
 _LABEL_MEMO: dict[str, tuple[str, ...]] = {}
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -299,7 +308,7 @@ _POSSESSIVE = re.compile(r"^(?:votre|vos|your|ihre?|il tuo|la tua|tu|su|uw|je|di
 def _label_fields(label: str) -> tuple[str, ...]:
     hit = _label_fields1(label)
     if not hit:  # "Votre numéro de commande", "Your order ID", "Le motif du retour"
-        f = fold(label).strip(" -*•")
+        f = _fold(label).strip(" -*•")
         cut = _POSSESSIVE.sub("", f)
         if cut != f:
             hit = _label_fields1(cut)
@@ -307,7 +316,7 @@ def _label_fields(label: str) -> tuple[str, ...]:
 
 
 def _label_fields1(label: str) -> tuple[str, ...]:
-    f = fold(label)
+    f = _fold(label)
     f = _TRAIL.sub("", _LEAD.sub("", f)).replace("\u00a0", " ")
     f = " ".join(f.split())
     hit = _LABEL_TO_FIELDS.get(f)
@@ -473,7 +482,7 @@ def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:
             texts = [_node_text(c) for c in cells]
         if any(len(t) > 500 for t in texts):
             continue  # a layout cell holding the whole mail
-        named = [label_fields(t) for t in texts]
+        named = [label_fields(t) for t in texts] if not in_records else []
         if len(cells) >= 2 and sum(1 for x in named if x) >= max(2, len(cells) - 1) and \
                 any(set(x) & set(ITEM_FIELDS) for x in named):
             header, header_parent = named, _mem_id(tr.parent)
