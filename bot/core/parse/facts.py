@@ -13,12 +13,12 @@ Pure: text and links in, `Facts` out.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 from bot.domain import Item
 
-import unicodedata
 from .links import RawLink, unwrap
 from .mime import find_money
 
@@ -430,7 +430,7 @@ def _node_text(node) -> str:
     return " ".join((node.text(separator=" ", strip=True) or "").split())
 
 
-def _mem_id(node) -> int | None:  # noqa: ANN001 - selectolax node (wrappers are not reused)
+def _mem_id(node) -> int | None:
     return node.mem_id if node is not None else None
 
 
