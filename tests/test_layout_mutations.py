@@ -206,3 +206,21 @@ def test_two_items_in_label_lines_and_in_a_header_row_table() -> None:
         raw = (head + f"Content-Type: text/{ctype}; charset=utf-8\r\n\r\n" + body).encode()
         n = parse_message(raw, **PARSE_KW)
         assert [(i.title, i.asin, i.sku, i.qty) for i in n.items] == want, ctype
+
+
+#: The `sellerbot parse --json` keys before issue 14 (the interface other tools read).
+JSON_KEYS_BEFORE = {
+    "kind", "marketplace", "marketplace_id", "language", "order_id", "return_request_id",
+    "rma_id", "claim_id", "items", "reason", "reason_normalized", "customer_comment", "amount",
+    "decision", "event_time", "deadline", "ship_by", "links", "suspicious_reasons", "command",
+    "commands", "command_errors", "in_reply_to", "message_id", "subject", "from",
+    "buyer_alias", "message_text", "tracking", "policy_status", "layout", "error"}
+
+
+def test_parse_json_keeps_its_keys_and_adds_deadline_source() -> None:
+    rng = random.Random(11)
+    f = make_facts("return_request", "fr", rng)
+    j = parse_message(render(f, "plain_colon", rng), **PARSE_KW).to_json()
+    assert JSON_KEYS_BEFORE <= set(j)
+    assert set(j) - JSON_KEYS_BEFORE == {"deadline_source", "needs_confirmation"}
+    assert j["deadline_source"] == "rule"
