@@ -454,8 +454,8 @@ def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:
             # a one-column table: a label row, then its value row (layout rows that hold
             # nested tables are skipped without reading their text)
             cell = cells[0]
-            if cell.css_first("table") is not None:
-                pending = None
+            if sum(1 for _ in cell.iter()) > 2:
+                pending = None  # a layout cell (blocks inside), not a one-word label or value
                 continue
             text = _node_text(cell)
             if pending is not None and text and not label_fields(text):
@@ -472,8 +472,8 @@ def html_pairs(tree) -> tuple[list[Pair], list[list[Pair]]]:
         if not in_records:
             # a label/value row or a header row starts with a label: read the first cell
             # only, so item rows and layout rows cost one short text each
-            if cells[0].css_first("table") is not None:
-                continue
+            if sum(1 for _ in cells[0].iter()) > 2:
+                continue  # a layout cell, not a label
             first = _node_text(cells[0])
             if not label_fields(first):
                 continue
