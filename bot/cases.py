@@ -57,6 +57,8 @@ class CaseFlow(Runtime):
             "subject": notice.subject, "tracking": notice.tracking,
             "rma_id": notice.rma_id, "event_time": iso(notice.event_time),
             **self.claim_risk_facts(notice),  # type: ignore[attr-defined]  # bot.shipments
+            "deadline_source": notice.deadline_source,
+            "needs_confirmation": notice.needs_confirmation or None,
         }
 
     def _apply_notice(self, notice: Notice, msg_row: int, now: datetime) -> str:
@@ -75,6 +77,9 @@ class CaseFlow(Runtime):
         deadline, soft = deadlines.deadline_for_state(
             after, notice.event_time or now, notice.marketplace, notice.deadline_hours,
             self.settings.seller.timezone)
+        if notice.deadline_source == "mail" and notice.deadline is not None and deadline:
+            deadline = notice.deadline  # stated in the mail: wins over the rule
+            soft = min(soft, deadline) if soft else None
         data = self._notice_data(notice)
         if case is None:
             year = (notice.event_time or now).year

@@ -223,7 +223,8 @@ def parse(files: tuple[str, ...], as_json: bool, authserv: tuple[str, ...],
             click.echo(json.dumps(data, ensure_ascii=False))
             continue
         click.echo(click.style(f"{name}: {data['kind']}", bold=True))
-        for key in ("marketplace", "language", "order_id", "reason", "event_time", "deadline"):
+        for key in ("marketplace", "language", "order_id", "reason", "event_time", "deadline",
+                    "deadline_source", "needs_confirmation"):
             if data.get(key):
                 click.echo(f"  {key}: {data[key]}")
         for link in data["links"]:

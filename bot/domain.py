@@ -133,6 +133,10 @@ class Notice:
     event_time: datetime | None = None
     deadline: datetime | None = None
     deadline_hours: int | None = None  # a response window stated in the mail ("3 jours")
+    deadline_source: str | None = None  # "mail" (stated in the mail) | "rule" (sellerbot's rule)
+    # A genuine-looking notification forwarded by someone not in the config: the case is
+    # opened and the seller told, but no link is followed until the seller confirms by reply.
+    needs_confirmation: bool = False
     ship_by: datetime | None = None
     links: list[Link] = field(default_factory=list)
     suspicious_reasons: list[str] = field(default_factory=list)
@@ -175,6 +179,8 @@ class Notice:
             "decision": self.decision,
             "event_time": self.event_time.isoformat() if self.event_time else None,
             "deadline": self.deadline.isoformat() if self.deadline else None,
+            "deadline_source": self.deadline_source if self.deadline else None,
+            "needs_confirmation": self.needs_confirmation,
             "ship_by": self.ship_by.isoformat() if self.ship_by else None,
             "links": [link.to_json() for link in self.links],
             "suspicious_reasons": list(self.suspicious_reasons),

@@ -101,6 +101,13 @@ def explain_case(store: Store, ref: str, *, high_value_threshold: float | Decima
            f"opened {_fmt(case['opened_at'], zone)}; deadline {_fmt(case['deadline'], zone)}"
            + (f" (answer advised by {_fmt(case['deadline_soft'], zone)})"
               if case.get("deadline_soft") else "")]
+    if data.get("deadline_source") == "mail":
+        out.append("deadline: the one stated in Amazon's mail (it wins over sellerbot's rule)")
+    elif data.get("deadline_source") == "rule" and case.get("deadline"):
+        out.append("deadline: sellerbot's rule for this step (the mail states none)")
+    if data.get("needs_confirmation"):
+        out.append("NEEDS CONFIRMATION: forwarded by an address not in the config; no link is "
+                   "followed and no buyer mail sent until the seller confirms by reply")
     if case.get("snoozed_until"):
         out.append(f"snoozed by the seller until {_fmt(case['snoozed_until'], zone)}")
     if case.get("linked_case_id"):

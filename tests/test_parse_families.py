@@ -153,9 +153,14 @@ def test_forwards_use_the_original_mail(name):
         assert n.event_time == datetime(2026, 11, 21, 10, 14, tzinfo=PARIS)
 
 
-def test_forward_from_unknown_sender_is_suspicious():
+def test_forward_from_unknown_colleague_is_recognised_but_needs_confirmation():
+    """Issue 14: Amazon's content is intact, only the forwarder is unknown."""
+    known = parse("fwd_gmail.eml")
     n = parse("fwd_gmail.eml", seller_addresses=("someone.else@example.fr",))
-    assert n.kind is Kind.SUSPICIOUS and n.links == []
+    assert n.kind is known.kind and n.kind is not Kind.SUSPICIOUS
+    assert n.order_id == known.order_id and n.deadline == known.deadline
+    assert n.needs_confirmation and not known.needs_confirmation
+    assert n.suspicious_reasons == []
 
 
 def test_lookalike_sender():

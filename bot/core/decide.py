@@ -153,6 +153,19 @@ def _rule_auto_authorize(change: Change, policy: Policy) -> Decision | None:
     ))
 
 
+def _rule_needs_confirmation(change: Change, policy: Policy) -> Decision | None:
+    """A notification forwarded by an unknown address: tell the seller, act on nothing."""
+    if not change.notice.needs_confirmation or change.after not in OPEN_STATES or \
+            change.before == change.after:
+        return None
+    return Decision("needs_confirmation", "forwarded by an address not in the config: the seller "
+                    "is alerted; no link followed, no buyer mail until the seller confirms", (
+                        Action("notify", {"template": "new_case",
+                                          "flags": ["needs_confirmation"]}),
+                        Action("schedule_reminders"),
+                    ))
+
+
 def _rule_keep_item(change: Change, policy: Policy) -> Decision | None:
     if change.after != S.RETURN_REQUESTED or change.before is not None:
         return None
@@ -206,6 +219,7 @@ def _high_value_flags(change: Change, policy: Policy) -> list[str]:
 
 #: The decision order, first match wins (like Mailman's built-in chain).
 RULES: tuple[tuple[str, RuleFn], ...] = (
+    ("needs_confirmation", _rule_needs_confirmation),
     ("auto_authorize", _rule_auto_authorize),  # or recommend_authorize in notify mode
     ("keep_item_suggestion", _rule_keep_item),
     ("ask_seller", _rule_needs_seller),

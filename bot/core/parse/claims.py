@@ -9,6 +9,7 @@ from bot.domain import Kind, Notice
 from .common import find_order_id
 from .context import Ctx
 from .fastre import FoldRx
+from .links import RawLink
 from .mime import find_money
 
 _INFO_SUBJECT = re.compile(
@@ -16,20 +17,25 @@ _INFO_SUBJECT = re.compile(
     r"information (?:requested|required|needed)|handlungsbedarf|aktion erforderlich|"
     r"informationen (?:angefordert|erforderlich|ben[öo]tigt)|azione richiesta|"
     r"richiesta di informazioni|informazioni richieste|acci[óo]n requerida|se requiere|"
-    r"informaci[óo]n (?:solicitada|requerida|adicional)", re.I)
+    r"informaci[óo]n (?:solicitada|requerida|adicional)|actie vereist|informatie (?:gevraagd|nodig)|"
+    r"[åa]tg[äa]rd kr[äa]vs|information (?:beg[äa]rd|kr[äa]vs)|wymagane dzia[łl]anie|"
+    r"pro[śs]ba o informacje", re.I)
 _NO_ACTION = re.compile(
     r"aucune action n.est (?:n[ée]cessaire|requise)|no action is (?:required|needed)|"
     r"you don.t need to (?:do anything|take any action)|keine (?:aktion|ma[ßs]nahme|handlung) "
     r"(?:ist )?erforderlich|m[üu]ssen (?:derzeit )?nichts (?:tun|unternehmen)|"
     r"nessuna azione (?:[èe] )?(?:richiesta|necessaria)|non [èe] (?:richiesta|necessaria) "
-    r"alcuna azione|no es necesario que (?:realices|realice|hagas|haga)|no se requiere ninguna acci",
+    r"alcuna azione|no es necesario que (?:realices|realice|hagas|haga)|no se requiere ninguna acci|"
+    r"geen actie (?:vereist|nodig)|ingen [åa]tg[äa]rd kr[äa]vs|nie jest wymagane [żz]adne dzia",
     re.I)
 _INFO_BODY = re.compile(
     r"(?<!si )(?<!if )(?:nous avons besoin d.informations|merci de nous communiquer|"
     r"we need (?:additional |more |some )?information|please provide|"
     r"wir ben[öo]tigen (?:weitere |zus[äa]tzliche )?informationen|bitte (?:teilen|senden) sie uns|"
     r"abbiamo bisogno di (?:ulteriori |altre )?informazioni|ti preghiamo di fornir|"
-    r"necesitamos (?:m[áa]s |informaci[óo]n adicional|informaci[óo]n)|proporci[óo]nanos)", re.I)
+    r"necesitamos (?:m[áa]s |informaci[óo]n adicional|informaci[óo]n)|proporci[óo]nanos|"
+    r"we hebben (?:aanvullende |meer )?informatie nodig|vi beh[öo]ver (?:ytterligare |mer )?"
+    r"information|potrzebujemy (?:dodatkowych |wi[ęe]cej )?informacji)", re.I)
 _APPEAL = re.compile(
     r"\bappel\b|\bappeal\b|einspruch|widerspruch|ricorso|appello|apelaci[óo]n|recurso", re.I)
 _APPEAL_REVERSED = re.compile(
@@ -118,6 +124,9 @@ def response_window_hours(text: str) -> int | None:
     return None
 
 
+_CLAIM_WANT = ("order_id", "claim_id", "claim_reason", "amount")
+
+
 def _body(ctx: Ctx) -> str:
     return ctx.text
 
@@ -132,6 +141,13 @@ def parse_claim(ctx: Ctx, n: Notice, closing: bool | None) -> None:
     n.claim_id = m.group(1) if m else None
     m = _CLAIM_REASON.search(text)
     n.reason = m.group(1).strip() if m else None
+    fx = ctx.facts(_CLAIM_WANT, [RawLink("", link.target) for link in n.links])
+    n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
+    n.claim_id = fx.get("claim_id") or n.claim_id  # type: ignore[assignment]
+    if fx.values.get("claim_reason"):
+        n.reason = fx.values["claim_reason"]  # type: ignore[assignment]
+    if fx.values.get("amount"):
+        n.amount = fx.values["amount"]  # type: ignore[assignment]
     decided = closing
     if decided is None:
         decided = bool(_DENIED.search(text) or _GRANTED.search(text)) and not _INFO_SUBJECT.search(
@@ -167,7 +183,9 @@ def parse_claim(ctx: Ctx, n: Notice, closing: bool | None) -> None:
             str(link.role) == "respond" for link in n.links)
     if info:
         n.kind = Kind.CLAIM_INFO_REQUESTED
-        n.deadline_hours = response_window_hours(text) or 72
+        stated = response_window_hours(text)
+        n.deadline_hours = stated or 72
+        n.deadline_source = "mail" if stated else None
         n.layout = "claim_info_requested"
     else:
         n.kind = Kind.CLAIM_FILED

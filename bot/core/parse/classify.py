@@ -16,7 +16,7 @@ from bot.domain import Kind, Notice
 
 from . import auth
 from .claims import parse_claim
-from .common import detect_language, find_order_id
+from .common import ORDER_ID, detect_language, find_order_id
 from .context import Ctx
 from .forward import FWD_SUBJECT, find_inline_forward
 from .links import action_links, host_of, is_amazon_link_host
@@ -33,10 +33,12 @@ from .mime import (
     message_ids,
     parse_date_header,
 )
+from .orders import MARKETPLACE_TZ
 from .orders import SUBJECT as ORDER_SUBJECT
 from .orders import parse_order
 from .returns import parse_cancellation, parse_refund, parse_return
 from .seller_reply import parse_seller_command
+from .stated import stated_deadline
 
 MARKETPLACE_IDS = {
     "A13V1IB3VIYZZH": "amazon.fr", "A1PA6795UKMFR9": "amazon.de", "APJ6JRA9NG5V4": "amazon.it",
@@ -66,7 +68,7 @@ _BOUNCE_SUBJECT = re.compile(
     r"returned mail|non remis|[ée]chec de (?:la )?(?:remise|distribution)|unzustellbar|"
     r"mancato recapito|no se puede entregar|message not delivered", re.I)
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|r|rif|sv|antw)\s*:", re.I)
-_RETURN_HINT = re.compile(r"retour|return|r[üu]cksend|r[üu]ckgabe|\breso\b|devoluci", re.I)
+_RETURN_HINT = re.compile(r"retour|return|r[üu]cksend|r[üu]ckgabe|\breso\b|devoluci|\bretur|zwrot", re.I)
 _REFUND_HINT = re.compile(r"remboursement (?:effectu|[ée]mis)|refund (?:issued|processed)|"
                           r"erstattung|rimborso (?:emesso|effettuato)|reembolso (?:emitido|realizado)",
                           re.I)
@@ -275,8 +277,12 @@ def _finish_forward(inner: Notice, outer: Notice, untrusted_forwarder: bool) -> 
     inner.auth_results = outer.auth_results
     if inner.event_time is None:
         inner.event_time = outer.event_time
-    if untrusted_forwarder and inner.kind not in (Kind.IGNORE, Kind.AUTO_REPLY, Kind.BOUNCE):
-        inner.suspicious_reasons.append(f"forwarded by {outer.from_addr}, not a seller address")
+    if untrusted_forwarder and inner.kind not in (Kind.IGNORE, Kind.AUTO_REPLY, Kind.BOUNCE,
+                                                  Kind.SUSPICIOUS, Kind.UNRECOGNIZED) \
+            and not inner.suspicious_reasons:
+        # Amazon's content is intact, only the forwarder is unknown: recognise it, but the
+        # seller must confirm before sellerbot acts on it (no link, no buyer mail).
+        inner.needs_confirmation = True
     if inner.suspicious_reasons:
         inner.kind = Kind.SUSPICIOUS
         inner.links = []
@@ -287,6 +293,9 @@ def _amazon(ctx: Ctx, n: Notice, ntype: str, mp_id: str) -> None:
     """A notification from a genuine Amazon sender: pick the family, parse, finish."""
     from_domain = domain_of(ctx.from_addr)
     local = (ctx.from_addr or "").split("@")[0]
+    if ctx.bodies.plain and ctx.bodies.html and not ctx.prefer_plain and \
+            ORDER_ID.search(ctx.bodies.plain) and not ORDER_ID.search(ctx.text):
+        ctx.use_plain()  # the HTML part is marketing only; the facts are in the plain part
     family = SPACE_TYPES.get(ntype) if ntype else None
     if ntype and family is None:
         n.kind, n.layout = Kind.UNRECOGNIZED, None
@@ -358,6 +367,12 @@ def _amazon(ctx: Ctx, n: Notice, ntype: str, mp_id: str) -> None:
     elif family == "ignore":
         n.kind, n.layout = Kind.IGNORE, "amazon_informational"
         n.links = []
+        # e.g. a buyer opted out of messages: nothing to do, but say which order it is about
+        n.order_id = find_order_id(ctx.subject, ctx.text) or \
+            ctx.facts(("order_id",)).get("order_id")  # type: ignore[assignment]
+    if n.order_id is None and family in _NEEDS_ORDER:
+        # the id may only be in a link parameter (orderId=..., /orders-v3/order/<id>)
+        n.order_id = ctx.facts(("order_id",)).get("order_id")  # type: ignore[assignment]
     if n.order_id is None and family in _NEEDS_ORDER:
         # layout drift: a known family whose mail no longer shows an order id where we look
         n.error = (f"layout drift: {family} notification without an order id (from "
@@ -370,21 +385,42 @@ def _amazon(ctx: Ctx, n: Notice, ntype: str, mp_id: str) -> None:
             n.suspicious_reasons.append(f"link to off-Amazon host {h}")
     n.language = detect_language(n.message_text or ctx.text) if n.kind is not Kind.BUYER_MESSAGE \
         else detect_language(ctx.text)
-    _deadline(n, ctx.default_tz)
+    _deadline(n, ctx.default_tz, ctx.text)
 
 
-def _deadline(n: Notice, default_tz: str) -> None:
+def _deadline(n: Notice, default_tz: str, text: str = "") -> None:
+    """The rule-based deadline, unless the mail states one (then deadline_source = "mail")."""
     t = n.event_time
     if n.kind is Kind.ORDER_PLACED:
         n.deadline = n.ship_by
+        n.deadline_source = "mail" if n.ship_by else None  # the ship-by date the mail states
         return
     if t is None:
         return
+    if n.kind in (Kind.RETURN_REQUEST, Kind.CLAIM_INFO_REQUESTED) and text:
+        stated = None
+        if n.deadline_source != "mail":
+            zone = MARKETPLACE_TZ.get(n.marketplace or "", default_tz)
+            stated = stated_deadline(text, t, zone, us=n.marketplace == "amazon.com")
+        if stated is not None and n.kind is Kind.RETURN_REQUEST and stated[1] is not None \
+                and stated[1] < 48:
+            # "please respond within 24 hours" is Amazon's advice (the soft deadline); the
+            # buyer may file a claim only after 48 h, which stays the hard deadline
+            stated = None
+        if stated is not None:
+            n.deadline = stated[0].astimezone(ZoneInfo(default_tz))
+            n.deadline_hours = stated[1]
+            n.deadline_source = "mail"
+            return
     if n.kind is Kind.RETURN_REQUEST:
         n.deadline = add_hours(t, 48)
+        n.deadline_source = "rule"
     elif n.kind is Kind.CLAIM_INFO_REQUESTED:
         n.deadline = add_hours(t, n.deadline_hours or 72)
+        n.deadline_source = n.deadline_source or "rule"
     elif n.kind is Kind.CLAIM_DECIDED and n.decision == "granted_to_buyer":
         n.deadline = add_calendar_days(t.astimezone(ZoneInfo(default_tz)), 30)
+        n.deadline_source = "rule"
     elif n.kind is Kind.BUYER_MESSAGE:
         n.deadline = add_hours(t, 24)
+        n.deadline_source = "rule"

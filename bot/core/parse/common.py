@@ -158,14 +158,17 @@ def rx(pattern: str) -> re.Pattern[str]:
 
 _REASONS: list[tuple[str, re.Pattern[str]]] = [
     ("unauthorized_purchase", rx(r"non autoris|unauthori[sz]ed purchase|nicht autorisiert|"
-                                 r"non autorizzat|no autorizad")),
-    ("missing_parts", rx(r"manquant|missing|fehlende|fehlt|mancant|faltan|piezas")),
+                                 r"non autorizzat|no autorizad|niet geautoriseerd|obeh[öo]rig|nieautoryzowan")),
+    ("missing_parts", rx(r"manquant|missing|fehlende|fehlt|mancant|faltan|piezas|ontbreek|saknas|brak")),
     ("wrong_item", rx(r"mauvais article|mauvais produit|wrong item|incorrect item|falscher artikel|"
                       r"articolo sbagliato|articolo errato|art[ií]culo (?:equivocado|incorrecto)|"
-                      r"envoy[ée] par erreur|sent by mistake")),
-    ("damaged", rx(r"endommag|ab[iî]m|damaged|besch[äa]digt|danneggiat|dañad|danad|roto")),
+                      r"envoy[ée] par erreur|sent by mistake|verkeerd artikel|fel artikel|"
+                      r"niew[łl]a[śs]ciwy produkt|z[łl]y produkt")),
+    ("damaged", rx(r"endommag|ab[iî]m|damaged|besch[äa]digt|danneggiat|dañad|danad|roto|beschadigd|"
+                    r"skadad|uszkodzon")),
     ("defective", rx(r"d[ée]fectueu|ne fonctionne pas|defective|does ?n[o']t work|not working|"
-                     r"defekt|funktioniert nicht|difettos|non funziona|defectuos|no funciona")),
+                     r"defekt|funktioniert nicht|difettos|non funziona|defectuos|no funciona|defect|"
+                     r"werkt niet|fungerar inte|wadliw|nie dzia[łl]a")),
     ("not_as_described", rx(r"ne correspond pas|pas conforme|not as described|"
                             r"different from (?:the )?description|entspricht nicht|"
                             r"non corrisponde|no coincide|no corresponde|diferente a la descripci")),
@@ -184,7 +187,8 @@ _REASONS: list[tuple[str, re.Pattern[str]]] = [
     ("installation_issue", rx(r"installation|installazione|instalaci|einbau")),
     ("no_longer_needed", rx(r"plus n[ée]cessaire|plus besoin|no longer needed|"
                             r"nicht mehr ben[öo]tigt|non pi[uù] necessari|ya no (?:lo )?necesit|"
-                            r"changed (?:my )?mind|chang[ée] d'avis")),
+                            r"changed (?:my )?mind|chang[ée] d'avis|niet meer nodig|beh[öo]vs inte l[äa]ngre|"
+                            r"niepotrzebn")),
 ]
 
 

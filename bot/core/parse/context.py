@@ -7,6 +7,7 @@ from datetime import datetime
 from email.message import Message
 
 from .common import labelled_fields
+from .facts import Facts, extract, field_pairs
 from .links import RawLink, html_links, plain_links
 from .mime import Bodies, html_parse
 
@@ -27,6 +28,7 @@ class Ctx:
     _fields: list[tuple[str, str]] | None = None
     _links: list[RawLink] | None = None
     extra: dict = field(default_factory=dict)
+    _facts: dict[tuple[str, ...], Facts] = field(default_factory=dict)
 
     def _parse_html(self) -> None:
         self._text, self._tree = html_parse(self.bodies.html)
@@ -65,3 +67,31 @@ class Ctx:
             else:
                 self._links = plain_links(self.text)
         return self._links
+
+    def use_plain(self) -> None:
+        """Read the plain part from now on (text, label lines, links)."""
+        self.prefer_plain = True
+        self._text = self._fields = self._links = None
+        self._facts.clear()
+
+    def facts(self, want: tuple[str, ...], links: list[RawLink] | None = None) -> Facts:
+        """Facts by meaning from the body sellerbot reads (HTML tree and its label lines, or
+        the plain text) and the links."""
+        got = self._facts.get(want)
+        if got is None:
+            texts: list[str] = []
+            tree = None
+            extra = None
+            if self.bodies.html and not (self.prefer_plain and self.bodies.plain):
+                # HTML: cells, rows and <dl> from the tree; its 'label : value' lines are
+                # the ones `fields` already split (no second scan of the same text). A plain
+                # alternative repeats the HTML one; when the HTML one is only marketing the
+                # caller switched to the plain part (use_plain).
+                tree = self.tree
+                extra = field_pairs(self.fields)
+            else:
+                texts.append(self.bodies.plain if self.prefer_plain and self.bodies.plain
+                             else self.text)
+            got = extract(texts, tree, self.raw_links if links is None else links, want, extra)
+            self._facts[want] = got
+        return got

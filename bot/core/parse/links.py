@@ -140,14 +140,31 @@ def _fast(rx: re.Pattern[str]) -> FoldRx | re.Pattern[str]:
     return f
 
 
+_TEXT_ROLES: dict[str, LinkRole | None] = {}
+
+
+def _role_by_text(text: str) -> LinkRole | None:
+    """ROLE_BY_TEXT on a link text, memoised: the same few link texts come in every mail."""
+    if text in _TEXT_ROLES:
+        return _TEXT_ROLES[text]
+    found = None
+    for role, rx in ROLE_BY_TEXT:
+        if _fast(rx).search(text):
+            found = role
+            break
+    if len(_TEXT_ROLES) >= 4096:
+        _TEXT_ROLES.clear()
+    _TEXT_ROLES[text] = found
+    return found
+
+
 def role_for(text: str, target: str) -> LinkRole:
     for role, rx in ROLE_BY_URL:
         if _fast(rx).search(target):
             return role
-    text = text or ""
-    for role, rx in ROLE_BY_TEXT:
-        if _fast(rx).search(text):
-            return role
+    found = _role_by_text(text or "")
+    if found is not None:
+        return found
     if _DETAILS_URL_F.search(target):
         return LinkRole.DETAILS
     return LinkRole.OTHER
@@ -201,15 +218,19 @@ def action_links(raw: list[RawLink]) -> LinkResult:
         if _BOILERPLATE_F.search(url):
             continue
         target = unwrap(url) if ("/nms/" in url or "safelinks" in url) else url
-        host = host_of(target)
+        try:
+            parts = urlsplit(target)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            parts, host = None, ""
         if target is not url and _BOILERPLATE_F.search(target):
             continue
         if not is_amazon_link_host(host):
             if not is_amazon_domain(host):
                 off.append(host or target[:60])
             continue
-        path = urlsplit(target).path if "://" in target else target
-        if path in ("", "/") and not urlsplit(target).query:
+        path = parts.path if parts is not None and "://" in target else target
+        if path in ("", "/") and not (parts.query if parts is not None else ""):
             continue  # "Seller Central" home link
         role = role_for(rl.text, target)
         if role is LinkRole.OTHER:

@@ -8,6 +8,7 @@ from bot.domain import Item, Kind, Notice
 
 from .common import ORDER_ID, find_order_id
 from .context import Ctx
+from .facts import extract
 from .links import RawLink, html_links, plain_links
 from .mime import header, html_tree
 
@@ -93,6 +94,14 @@ def parse_buyer_message(ctx: Ctx, n: Notice) -> None:
     else:
         raw = plain_links(footer_text)
     ctx.extra["footer_links"] = raw
+    if n.order_id is None:
+        # "Numéro de commande : ..." in Amazon's part, or orderId=... in a footer link; never
+        # from the buyer's own words (they quote other orders).
+        amazon_part = head + "\n" + (footer_text or "") if start else \
+            text[: h.end() if h else 0] + "\n" + footer_text
+        fx = extract([amazon_part], None, raw, ("order_id",))
+        n.order_id = fx.get("order_id") or \
+            extract([text], None, [], ("order_id",)).get("order_id")  # type: ignore[assignment]
     n.layout = layout
 
 

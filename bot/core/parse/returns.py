@@ -10,6 +10,8 @@ from bot.domain import Item, Kind, Notice
 
 from .common import clean_value, field, find_order_id, fold, normalize_reason, rx
 from .context import Ctx
+from .facts import prose_qty
+from .links import RawLink
 from .fastre import FoldRx
 from .mime import find_money
 
@@ -72,7 +74,8 @@ _OUT_POLICY_SENTENCE = FoldRx(
 # Buyer closed/cancelled the request: a sentence with an actor, a past cancel verb and the
 # return noun, in any order (Amazon rewords this one often).
 _ACTOR = r"(?:buyer|customer|acheteur|client|k[äa]ufer|kunde|kundin|cliente|acquirente|comprador)"
-_CANCELLED = (r"(?:cancell?ed|withdrawn|withdrew|closed|annul[ée]e?|retir[ée]e?|storniert|"
+_CANCELLED = (r"(?:cancell?ed|withdrawn|withdrew|closed|annul[ée]e?|retir[ée]e?|cl[ôo]tur[ée]e?|"
+              r"geschlossen|chius[oa]|cerrad[oa]|storniert|"
               r"zur[üu]ckgezogen|annullat[oa]|ritirat[oa]|cancelad[oa]|retirad[oa]|anulad[oa])")
 _RETURN_NOUN = (r"(?:return|retour|r[üu]cksend|r[üu]ckgabe|\breso\b|devoluci[óo]n)")
 
@@ -178,8 +181,8 @@ def _table_items(ctx: Ctx) -> tuple[list[Item], list[tuple[str | None, str | Non
             continue
         seen.add(header_tr.mem_id)
         ths = [c for c in header_tr.iter() if c.tag in ("th", "td")]
-        if len(ths) < 2:
-            continue
+        if len(ths) < 2 or (len(ths) == 2 and ths[1].tag == "td"):
+            continue  # a 'label | value' row of a vertical table, not a header row
         heads = [fold(_cell_text(th)) for th in ths]
         cols = _columns(heads)
         if "title" not in cols and "asin" not in cols:
@@ -244,41 +247,134 @@ def _param(links, name: str) -> str | None:  # noqa: ANN001
     return None
 
 
+# Status of the request, read before the subject: Amazon's own words for "already authorized"
+# and "waiting for you" (folded text: no accents, lower case).
+_AUTO_STATUS = FoldRx(
+    r"autoris[ée]e?\s+automatiquement|automatiquement\s+autoris|accept[ée]e?\s+automatiquement|"
+    r"approuv[ée]e?\s+automatiquement|autorisation\s+automatique|auto-?authori[sz]ed|auto-?approved|"
+    r"automatic\s+authori[sz]ation|automatische\s+genehmigung|autorizzazione\s+automatica|"
+    r"autorizaci[óo]n\s+autom[áa]tica|automatische\s+goedkeuring|automatiskt\s+godk[äa]nnande|"
+    r"automatyczn[aey]\s+(?:autoryzacj|zatwierdzeni)|"
+    r"automatically\s+(?:authori[sz]ed|approved|accepted)|(?:authori[sz]ed|approved)\s+automatically|"
+    r"automatisch\s+(?:genehmigt|autorisiert|akzeptiert|freigegeben)|"
+    r"(?:autorizzat[ao]|approvat[ao])\s+automaticamente|automaticamente\s+(?:autorizzat|approvat)|"
+    r"autorizad[ao]\s+autom[áa]ticamente|aprobad[ao]\s+autom[áa]ticamente|"
+    r"autom[áa]ticamente\s+(?:autorizad|aprobad)|automatisch\s+(?:goedgekeurd|geautoriseerd)|"
+    r"automatiskt\s+(?:godk[äa]n|auktoriser)|automatycznie\s+(?:zatwierdz|autoryzowan|zaakceptowan)")
+_PENDING_STATUS = FoldRx(
+    r"en\s+attente\s+(?:de\s+(?:votre\s+|l'|)|d')autorisation|en\s+attente\s+de\s+votre\s+(?:d[ée]cision|approbation)|"
+    r"n[ée]cessite\s+votre\s+autorisation|requiert\s+votre\s+autorisation|doit\s+[êe]tre\s+autoris[ée]e\s+par\s+vous|"
+    r"(?:awaiting|pending|requires|needs)\s+(?:your\s+)?(?:authori[sz]ation|approval|decision)|"
+    r"wartet\s+auf\s+ihre\s+(?:genehmigung|entscheidung)|erfordert\s+ihre\s+genehmigung|"
+    r"ausstehende\s+genehmigung|genehmigung\s+ausstehend|"
+    r"in\s+attesa\s+(?:della\s+tua|della\s+vostra|di)\s+(?:autorizzazione|approvazione)|"
+    r"richiede\s+la\s+tua\s+autorizzazione|pendiente\s+de\s+(?:tu\s+|su\s+)?(?:autorizaci[óo]n|aprobaci[óo]n)|"
+    r"requiere\s+(?:tu|su)\s+autorizaci[óo]n|wacht\s+op\s+(?:uw|je|jouw)\s+(?:goedkeuring|autorisatie)|"
+    r"v[äa]ntar\s+p[åa]\s+ditt\s+godk[äa]nnande|oczekuje\s+na\s+(?:twoj[aą]\s+|)(?:autoryzacj|zatwierdzeni)")
+# A bare status value (from the status field only, never from prose: "vous pouvez autoriser")
+_AUTHORIZED_VALUE = FoldRx(r"^(?:autoris[ée]e?|approuv[ée]e?|authori[sz]ed|approved|genehmigt|"
+                           r"autorizzat[oa]|approvat[oa]|autorizad[oa]|aprobad[oa]|goedgekeurd|"
+                           r"geautoriseerd|godk[äa]nd|auktoriserad|zatwierdzon[ya]|autoryzowan[ya])\b")
+_NEGATED = re.compile(r"(?:\bpas\b|\bnot\b|\bnicht\b|\bnon\b|\bno\b|\bniet\b|\binte\b|"
+                      r"\bnie\b|\bjamais\b|\bnever\b)[^.\n]{0,25}$", re.I)
+
+
+def _status_kind(status: str | None, text: str) -> Kind | None:
+    """RETURN_AUTHORIZED / RETURN_REQUEST from the request's stated status, else None.
+    The status field wins over prose; a pending phrase wins over an auto one; a negated
+    'not authorized automatically' is pending."""
+    for i, src in enumerate(((status or ""), text)):
+        if not src:
+            continue
+        if _PENDING_STATUS.search(src):
+            return Kind.RETURN_REQUEST
+        m = _AUTO_STATUS.search(src)
+        if m and not _NEGATED.search(src[max(0, m.start() - 40): m.start()]):
+            return Kind.RETURN_AUTHORIZED
+        if m:
+            return Kind.RETURN_REQUEST
+        if i == 0 and _AUTHORIZED_VALUE.search(src.strip()):
+            return Kind.RETURN_AUTHORIZED
+    return None
+
+
+_RETURN_WANT = ("order_id", "rma_id", "return_request_id", "reason", "comment", "status",
+                "title", "asin", "sku", "qty", "price")
+
+
+def _targets(n: Notice) -> list[RawLink]:
+    """The action links, already unwrapped, as link-parameter sources."""
+    return [RawLink("", link.target) for link in n.links]
+
+
+def _merge_items(items: list[Item], extra: list[Item]) -> list[Item]:
+    """Fill what the layout-specific reading left empty from the facts read by meaning."""
+    if not items:
+        return extra
+    if len(extra) != len(items):
+        return items
+    out = []
+    for a, b in zip(items, extra):
+        out.append(Item(title=a.title or b.title, asin=a.asin or b.asin, sku=a.sku or b.sku,
+                        qty=a.qty if a.qty is not None else b.qty, price=a.price or b.price))
+    return out
+
+
 def parse_return(ctx: Ctx, n: Notice) -> None:
+    """Layout-specific tables first for items (their columns are unambiguous), then facts
+    read by meaning, then the older label-line reading for what is still missing."""
     f = ctx.fields
-    n.order_id = find_order_id(ctx.subject, ctx.text)
+    fx = ctx.facts(_RETURN_WANT, _targets(n))
+    n.order_id = find_order_id(ctx.subject, ctx.text) or fx.get("order_id")  # type: ignore[assignment]
     items, extra = _table_items(ctx)
     if not items:
         items, extra = _pipe_items(ctx.text)
     reason = comment = None
     if items:
         reason, comment = extra[0]
+        items = _merge_items(items, fx.items)
+    elif fx.items:
+        items = _merge_items(fx.items, _text_items(ctx))
     else:
         items = _text_items(ctx)
     n.items = items
-    n.reason = reason or clean_value(field(f, REASON))
+    n.reason = reason or fx.get("reason") or clean_value(field(f, REASON))  # type: ignore[assignment]
     n.reason_normalized = normalize_reason(n.reason)
-    n.customer_comment = comment or clean_value(field(f, COMMENT))
-    n.rma_id = clean_value(field(f, RMA))
-    n.return_request_id = clean_value(field(f, RRID)) or _param(n.links, "returnRequestId")
+    n.customer_comment = comment or fx.get("comment") or \
+        clean_value(field(f, COMMENT))  # type: ignore[assignment]
+    n.rma_id = fx.values.get("rma_id") or clean_value(field(f, RMA)) or \
+        _param(n.links, "rmaId")  # type: ignore[assignment]
+    n.return_request_id = fx.values.get("return_request_id") or clean_value(field(f, RRID)) or \
+        _param(n.links, "returnRequestId")  # type: ignore[assignment]
     policy = field(f, POLICY)
     if policy:
         n.policy_status = "out_of_policy" if _OUT_POLICY.search(policy) else "in_policy"
         n.policy_remark = clean_value(policy)
-    n.authorization_status = clean_value(field(f, AUTH))
+    n.authorization_status = fx.get("status") or clean_value(field(f, AUTH))  # type: ignore[assignment]
     carrier, number = field(f, CARRIER), field(f, TRACKING)
     if carrier or number:
         n.tracking = {"carrier": clean_value(carrier) or "", "number": clean_value(number) or ""}
+    if len(n.items) == 1 and n.items[0].qty is None:
+        q = prose_qty(ctx.text[:1500])
+        if q:
+            it = n.items[0]
+            n.items = [Item(title=it.title, asin=it.asin, sku=it.sku, qty=q, price=it.price)]
     head = ctx.subject + "\n" + ctx.text[:700]
     if policy is None and _OUT_POLICY_SENTENCE.search(ctx.text[:1200]):
         n.policy_status = "out_of_policy"
+    status_kind = _status_kind(n.authorization_status, ctx.text[:2500])
     if _CLOSED_BY_BUYER.search(head) or _closed_by_buyer(head):
         n.kind = Kind.RETURN_CLOSED_BY_BUYER
+    elif status_kind is not None:
+        n.kind = status_kind
     elif n.authorization_status and _AUTO.search(fold(n.authorization_status)):
         n.kind = Kind.RETURN_AUTHORIZED
     else:
         n.kind = Kind.RETURN_REQUEST
     n.layout = "return_space_table" if extra else "return_plain"
+
+
+_REFUND_WANT = ("order_id", "reason", "title", "asin", "sku", "qty", "price")
 
 
 def parse_refund(ctx: Ctx, n: Notice) -> None:
@@ -290,6 +386,10 @@ def parse_refund(ctx: Ctx, n: Notice) -> None:
     items, _ = _table_items(ctx)
     n.items = items or _text_items(ctx)
     n.reason = clean_value(field(ctx.fields, REASON))
+    fx = ctx.facts(_REFUND_WANT, _targets(n))
+    n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
+    n.items = _merge_items(n.items, fx.items)
+    n.reason = n.reason or fx.get("reason")  # type: ignore[assignment]
     n.reason_normalized = normalize_reason(n.reason)
     n.layout = "refund"
 
@@ -300,5 +400,9 @@ def parse_cancellation(ctx: Ctx, n: Notice) -> None:
     items, _ = _table_items(ctx)
     n.items = items or _text_items(ctx)
     n.reason = clean_value(field(ctx.fields, CANCEL_REASON, REASON))
+    fx = ctx.facts(_REFUND_WANT, _targets(n))
+    n.order_id = n.order_id or fx.get("order_id")  # type: ignore[assignment]
+    n.items = _merge_items(n.items, fx.items)
+    n.reason = n.reason or fx.get("reason")  # type: ignore[assignment]
     n.reason_normalized = normalize_reason(n.reason)
     n.layout = "cancellation_request"

@@ -63,6 +63,32 @@ def unquote_reply(text: str) -> str:
     return own if own and len(own) < len(stripped) else stripped
 
 
+def unquoted_lines(text: str) -> str:
+    """Every line the seller wrote, whatever the posting style: above the quote, below it
+    (bottom-posting) or between quoted lines (interleaved). '>' lines and the attribution
+    line introducing them are skipped; a quote without '>' (Outlook header block, HTML
+    blockquote flattened) cannot be told from the seller's text, so it ends the reply."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if s.startswith(">"):
+            continue
+        if _SIG.match(s):
+            break
+        if _ATTRIBUTION.match(s):
+            if re.match(r"^(?:de|from|von|da)\s*:", s, re.I) and not any(
+                    _OUTLOOK_BLOCK.match(x.strip()) for x in lines[i + 1: i + 4]):
+                out.append(line)
+                continue
+            nxt = next((x.strip() for x in lines[i + 1:] if x.strip()), "")
+            if nxt.startswith(">"):
+                continue  # attribution of a '>' quote: the seller may write below it
+            break
+        out.append(line)
+    return "\n".join(out).strip()
+
+
 def parse_seller_command(ctx: Ctx, n: Notice) -> None:
     from bot.core.commands import parse_commands  # another module, imported lazily
 
@@ -71,6 +97,12 @@ def parse_seller_command(ctx: Ctx, n: Notice) -> None:
     reply = unquote_reply(text)
     n.reply_text = reply
     commands, errors = parse_commands(reply)
+    everywhere = unquoted_lines(text)
+    if everywhere != reply:
+        more, more_errors = parse_commands(everywhere)
+        if len(more) > len(commands):  # bottom-posted or interleaved commands
+            reply, commands, errors = everywhere, more, more_errors
+            n.reply_text = reply
     n.commands = list(commands)
     n.command_errors = list(errors)
     n.order_id = find_order_id(ctx.subject, reply) or find_order_id(ctx.subject, "")
