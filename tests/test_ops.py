@@ -274,7 +274,7 @@ class TokenEndpoint:
         self.valid_refresh = {"refresh-1"}
         self.rotate = False
         self.issued: list[str] = []
-        self.pending_polls = 0  # device flow: answer authorization_pending this many times
+        self.device_errors: list[str] = []  # device flow: answer these errors first, in turn
         self.lock = threading.Lock()
         endpoint = self
 
@@ -330,9 +330,10 @@ class TokenEndpoint:
                     self.valid_refresh = {new}
                 return 200, self._issue(new)
             if grant == "urn:ietf:params:oauth:grant-type:device_code":
-                if self.pending_polls > 0:
-                    self.pending_polls -= 1
-                    return 400, {"error": "authorization_pending"}
+                if form.get("device_code") != "dev-123":
+                    return 400, {"error": "invalid_grant"}
+                if self.device_errors:
+                    return 400, {"error": self.device_errors.pop(0)}
                 return 200, self._issue("refresh-1")
             if grant == "authorization_code":
                 if form.get("code") != "the-code" or not form.get("code_verifier"):
@@ -386,10 +387,13 @@ def test_pkce_authorization_url_and_pasted_redirect() -> None:
     assert challenge == base64.urlsafe_b64encode(
         hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     url = oauth.authorization_url(oauth.provider("gmail", "cid"), "http://127.0.0.1:1/", "st",
-                                  challenge, login_hint="a@b.c")
+                                  verifier, login_hint="a@b.c")
     params = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
     assert params["scope"] == ["https://mail.google.com/"]
     assert params["access_type"] == ["offline"] and params["code_challenge_method"] == ["S256"]
+    assert params["code_challenge"] == [challenge] and params["state"] == ["st"]
+    assert params["redirect_uri"] == ["http://127.0.0.1:1/"] and "code_verifier" not in params
+    assert params["login_hint"] == ["a@b.c"] and params["response_type"] == ["code"]
     assert oauth.parse_redirect("http://127.0.0.1:1/?state=st&code=4/abc&scope=x", "st") == "4/abc"
     assert oauth.parse_redirect("  4/abc  ", "st") == "4/abc"
     with pytest.raises(OAuthError, match="state differs"):
@@ -400,13 +404,14 @@ def test_pkce_authorization_url_and_pasted_redirect() -> None:
 
 def test_refresh_and_token_file(tmp_path: Path, token_endpoint: TokenEndpoint) -> None:
     prov = local_provider(token_endpoint)
-    token = oauth.refresh(prov.token_endpoint, "cid", "csecret", "refresh-1", 5, now=NOW)
+    token = oauth.refresh(prov, "refresh-1", NOW, 5)
     assert token.access_token == "access-1"
     assert token.refresh_token == "refresh-1"  # Google sends none back: the old one is kept
     assert token.expires_at == NOW + timedelta(seconds=3599)
     assert "access-1" not in repr(token)
     sent = token_endpoint.requests[-1]
     assert sent["grant_type"] == "refresh_token" and sent["client_secret"] == "csecret"
+    assert "scope" not in sent  # Google: the granted scopes stay as they are
 
     path = tmp_path / "tokens" / "gmail.json"
     oauth.save_token(path, OAuthToken("old", "refresh-1", NOW + timedelta(seconds=100)))
@@ -458,14 +463,15 @@ def test_refresh_rotation_concurrency_and_revocation(tmp_path: Path,
 
 
 def test_unreachable_token_endpoint_is_transient(tmp_path: Path) -> None:
+    prov = oauth.provider("gmail", "cid", token_endpoint=f"http://127.0.0.1:{free_port()}/t")
     with pytest.raises(OAuthError) as err:
-        oauth.refresh(f"http://127.0.0.1:{free_port()}/token", "cid", None, "r", 2)
+        oauth.refresh(prov, "r", NOW, 2)
     assert not err.value.permanent and "cannot reach" in str(err.value)
 
 
 def test_authorize_device_flow(tmp_path: Path, token_endpoint: TokenEndpoint) -> None:
     prov = local_provider(token_endpoint, "microsoft")
-    token_endpoint.pending_polls = 2
+    token_endpoint.device_errors = ["authorization_pending", "authorization_pending"]
     shown: list[str] = []
     sleeps: list[float] = []
     path = tmp_path / "ms.json"
