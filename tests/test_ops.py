@@ -13,6 +13,7 @@ import json
 import os
 import stat
 import threading
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -275,6 +276,7 @@ class TokenEndpoint:
         self.rotate = False
         self.issued: list[str] = []
         self.device_errors: list[str] = []  # device flow: answer these errors first, in turn
+        self.delay = 0.0  # seconds before answering (a slow provider widens every race)
         self.lock = threading.Lock()
         endpoint = self
 
@@ -283,6 +285,7 @@ class TokenEndpoint:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = {k: v[0] for k, v in urllib.parse.parse_qs(
                     self.rfile.read(length).decode()).items()}
+                time.sleep(endpoint.delay)
                 status, body = endpoint.answer(self.path, form)
                 data = json.dumps(body).encode()
                 self.send_response(status)
@@ -484,6 +487,132 @@ def test_authorize_device_flow(tmp_path: Path, token_endpoint: TokenEndpoint) ->
     assert sleeps == [1, 1]
     device_req = token_endpoint.requests[0]
     assert device_req["path"] == "/devicecode" and "SMTP.Send" in device_req["scope"]
+
+
+def test_device_flow_slow_down_backs_off_for_good(tmp_path: Path,
+                                                   token_endpoint: TokenEndpoint) -> None:
+    """RFC 8628 §3.5: slow_down adds 5 s to the interval for this and every later poll."""
+    prov = local_provider(token_endpoint, "microsoft")
+    token_endpoint.device_errors = ["authorization_pending", "slow_down",
+                                    "authorization_pending"]
+    sleeps: list[float] = []
+    token = oauth.authorize(prov, tmp_path / "ms.json", echo=lambda _: None,
+                            sleep=sleeps.append, now_fn=lambda: NOW)
+    assert sleeps == [1, 6, 6]
+    assert token.expires_at == NOW + timedelta(seconds=3599)  # on the injected clock
+    polls = [r for r in token_endpoint.requests if r["path"] == "/token"]
+    assert len(polls) == 4 and all(r["device_code"] == "dev-123" for r in polls)
+    assert all("client_secret" in r for r in polls)  # a confidential client says who it is
+
+
+@pytest.mark.parametrize("error, message", [
+    ("expired_token", "expired before the sign-in; run `sellerbot auth` again"),
+    ("access_denied", "access_denied"),
+])
+def test_device_flow_ends_on_expiry_or_refusal(tmp_path: Path, token_endpoint: TokenEndpoint,
+                                                error: str, message: str) -> None:
+    prov = local_provider(token_endpoint, "microsoft")
+    token_endpoint.device_errors = ["authorization_pending", error, "authorization_pending"]
+    sleeps: list[float] = []
+    with pytest.raises(OAuthError, match=message) as err:
+        oauth.authorize(prov, tmp_path / "ms.json", echo=lambda _: None, sleep=sleeps.append,
+                        now_fn=lambda: NOW)
+    assert err.value.permanent and err.value.code == error
+    assert sleeps == [1]  # stopped at once, no poll after the answer
+    assert token_endpoint.device_errors == ["authorization_pending"]
+    assert not (tmp_path / "ms.json").exists()
+
+
+def test_device_flow_gives_up_when_the_code_runs_out(token_endpoint: TokenEndpoint) -> None:
+    """Our own deadline: a server that keeps saying pending cannot keep us forever."""
+    prov = local_provider(token_endpoint, "microsoft")
+    token_endpoint.device_errors = ["authorization_pending"] * 5
+    device = oauth.DeviceCode("dev-123", "ABCD-EFGH", "https://microsoft.com/devicelogin",
+                              expires_in=0, interval=1)
+    with pytest.raises(OAuthError, match="ABCD-EFGH expired") as err:
+        oauth.device_flow_poll(prov, device, sleep=lambda _: None, now_fn=lambda: NOW)
+    assert err.value.code == "expired_token" and err.value.permanent
+
+
+def test_invalid_grant_says_run_auth_and_leaks_nothing(tmp_path: Path,
+                                                       token_endpoint: TokenEndpoint,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    prov = local_provider(token_endpoint, "gmail")
+    path = tmp_path / "g.json"
+    oauth.save_token(path, OAuthToken("SeCrEtAccess", "SeCrEtRefresh", NOW - timedelta(1)))
+    caplog.set_level("DEBUG")  # urllib3/requests/authlib debug logs included
+    with pytest.raises(OAuthError) as err:
+        oauth.TokenSource(path, prov, lambda: NOW)()
+    text = str(err.value)
+    assert err.value.permanent and err.value.code == "invalid_grant"
+    assert "Token has been expired or revoked." in text
+    assert "run `sellerbot auth` again" in text
+    assert token_endpoint.requests[-1]["refresh_token"] == "SeCrEtRefresh"  # it was sent...
+    for secret in ("SeCrEtRefresh", "SeCrEtAccess", "csecret"):  # ...and shown nowhere
+        assert secret not in text and secret not in repr(err.value)
+        assert secret not in caplog.text
+    assert oauth.load_token(path).refresh_token == "SeCrEtRefresh"  # the file is left alone
+
+
+def test_rotated_refresh_token_is_persisted_by_the_update_hook(
+        tmp_path: Path, token_endpoint: TokenEndpoint) -> None:
+    """Microsoft rotates: the old refresh token is dead once used, the new one must be on disk
+    before anyone else reads the file (hook inside the lock); the next refresh spends it."""
+    prov = local_provider(token_endpoint, "microsoft")
+    token_endpoint.rotate = True
+    path = tmp_path / "ms.json"
+    oauth.save_token(path, OAuthToken("old", "refresh-1", NOW - timedelta(seconds=1)))
+    seen: list[OAuthToken] = []
+    token = oauth.refresh(prov, "refresh-1", NOW, 5, on_update=seen.append)
+    assert seen == [token] and token.refresh_token == "refresh-2"
+    assert token_endpoint.valid_refresh == {"refresh-2"}
+    oauth.save_token(path, token)
+    later = NOW + timedelta(hours=1)
+    assert oauth.ensure_fresh(path, prov, later).access_token == "access-2"
+    assert oauth.load_token(path).refresh_token == "refresh-3"
+    assert oauth.load_token(path).expires_at == later + timedelta(seconds=3599)
+    with pytest.raises(OAuthError, match="invalid_grant"):  # the spent one is really dead
+        oauth.refresh(prov, "refresh-2", later, 5)
+
+
+_REFRESH_IN_A_PROCESS = """
+import sys
+from datetime import datetime
+from bot.edges import oauth
+prov = oauth.provider("microsoft", "cid", "csecret", token_endpoint=sys.argv[2])
+now = datetime.fromisoformat(sys.argv[3])
+print("ready", flush=True)
+sys.stdin.readline()  # start together
+print(oauth.ensure_fresh(sys.argv[1], prov, now).access_token, flush=True)
+"""
+
+
+def test_two_processes_spend_a_rotated_refresh_token_once(tmp_path: Path,
+                                                          token_endpoint: TokenEndpoint) -> None:
+    """Two daemons' watchers (processes, not threads: the flock, not the thread lock)."""
+    import subprocess
+    import sys
+
+    prov = local_provider(token_endpoint, "microsoft")
+    token_endpoint.rotate = True
+    token_endpoint.delay = 0.3
+    path = tmp_path / "ms.json"
+    oauth.save_token(path, OAuthToken("old", "refresh-1", NOW - timedelta(seconds=1)))
+    procs = [subprocess.Popen([sys.executable, "-c", _REFRESH_IN_A_PROCESS, str(path),
+                               prov.token_endpoint, NOW.isoformat()],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline() == "ready\n"
+    for p in procs:
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    outs = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0]
+    assert outs == ["access-1"] * 3
+    assert len([r for r in token_endpoint.requests if r.get("grant_type") == "refresh_token"]) == 1
+    assert oauth.load_token(path).refresh_token == "refresh-2"
 
 
 def test_authorize_loopback_and_manual(tmp_path: Path, token_endpoint: TokenEndpoint) -> None:
