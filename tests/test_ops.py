@@ -785,3 +785,47 @@ def test_check_connections_and_doctor_with_oauth2_settings(tmp_path: Path, oauth
     assert not checks["oauth token (imap)"].ok
     assert "chmod 600" in checks["oauth token (imap)"].detail
     assert "expired 60 min ago" in checks["oauth token (imap)"].detail
+
+
+def test_revoked_sign_in_alerts_the_seller_at_once(tmp_path: Path, oauth_dovecot: Any,
+                                                   token_endpoint: TokenEndpoint,
+                                                   smtp_sink: SmtpSink) -> None:
+    """invalid_grant at the IMAP watcher: no waiting for the watchdog's minutes, one mail to
+    the seller saying what to run, and the watcher backs off for minutes, not seconds."""
+    from bot.clock import FixedClock
+    from bot.config import OAuthSettings
+    from bot.daemon import Daemon
+
+    server, _ = oauth_dovecot
+    path = tmp_path / "token.json"  # expired on any clock, and the provider revoked it
+    oauth.save_token(path, OAuthToken("old", "SeCrEtRevoked",
+                                      datetime(2000, 1, 1, tzinfo=timezone.utc)))
+    settings = make_settings(tmp_path / "db", server, smtp_sink, bot={"watchdog_minutes": 60},
+                             digest={"enabled": False})
+    assert settings.imap is not None
+    oauth2 = OAuthSettings(provider="microsoft", client_id="cid", token_file=str(path),
+                           token_endpoint=f"{token_endpoint.base}/token")
+    settings = settings.model_copy(
+        update={"imap": settings.imap.model_copy(update={"oauth2": oauth2})})
+    daemon = Daemon(settings, FixedClock(NOW))
+    daemon.start()
+    worker = threading.Thread(target=daemon.serve, daemon=True)
+    worker.start()
+    try:
+        alert = smtp_sink.wait_for(1, 15)[0]
+        assert daemon.barrier(10)
+    finally:
+        daemon.stop()
+        worker.join(15)
+        daemon.close()
+    import email
+    import email.policy
+
+    msg = email.message_from_bytes(alert.raw, policy=email.policy.default)
+    body = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "ATTENTION" in msg["Subject"] and "claire@lumen.test" in msg["To"]
+    assert "invalid_grant" in body and "run `sellerbot auth` again" in body
+    assert "SeCrEtRevoked" not in body
+    assert len(smtp_sink.messages) == 1  # once per outage, not once per reconnect
+    refreshes = [r for r in token_endpoint.requests if r.get("grant_type") == "refresh_token"]
+    assert 1 <= len(refreshes) <= 2  # catch-up + watcher, then minutes of back-off
