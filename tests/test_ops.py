@@ -829,3 +829,55 @@ def test_revoked_sign_in_alerts_the_seller_at_once(tmp_path: Path, oauth_dovecot
     assert len(smtp_sink.messages) == 1  # once per outage, not once per reconnect
     refreshes = [r for r in token_endpoint.requests if r.get("grant_type") == "refresh_token"]
     assert 1 <= len(refreshes) <= 2  # catch-up + watcher, then minutes of back-off
+
+
+def test_sellerbot_auth_command_from_the_sellers_side(tmp_path: Path,
+                                                      token_endpoint: TokenEndpoint) -> None:
+    """`sellerbot auth --manual` as a seller runs it: read the URL, paste the address back."""
+    import subprocess
+    import sys
+
+    token_file = tmp_path / "gmail-token.json"
+    config = tmp_path / "config.toml"
+    config.write_text(f"""
+[seller]
+addresses = ["claire@lumen.test"]
+[bot]
+address = "bot@lumen.test"
+database = "{tmp_path / 'db'}"
+secret = "test-secret-0123456789"
+[imap]
+host = "127.0.0.1"
+username = "claire@lumen.test"
+[imap.oauth2]
+provider = "gmail"
+client_id = "cid"
+client_secret_env = "SB_TEST_SECRET"
+token_file = "{token_file}"
+token_endpoint = "{token_endpoint.base}/token"
+[smtp]
+host = "127.0.0.1"
+""", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "auth", "--config", str(config),
+                             "--manual"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "SB_TEST_SECRET": "csecret"})
+    assert proc.stdout is not None and proc.stdin is not None
+    url = ""
+    while not url:
+        line = proc.stdout.readline()
+        assert line, "no authorization URL printed"
+        if "accounts.google.com" in line:
+            url = line.strip()
+    params = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
+    assert params["login_hint"] == ["claire@lumen.test"]
+    proc.stdin.write(f"http://127.0.0.1:1/?state={params['state'][0]}&code=the-code&scope=x\n")
+    proc.stdin.flush()
+    rest = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0, rest
+    assert "Token saved to" in rest and "sellerbot check-config" in rest
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert oauth.load_token(token_file).refresh_token == "refresh-1"
+    assert "csecret" not in rest and "refresh-1" not in rest and "access-1" not in rest
+    exchange = token_endpoint.requests[-1]
+    assert exchange["grant_type"] == "authorization_code" and exchange["client_secret"] == "csecret"

@@ -12,18 +12,19 @@
 from __future__ import annotations
 
 import secrets
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
 from authlib.common.security import generate_token
-from authlib.oauth2.rfc6749.errors import MismatchingStateException, MissingCodeException
+from authlib.oauth2.rfc6749.errors import (
+    MismatchingStateException,
+    MissingCodeException,
+)
 from authlib.oauth2.rfc6749.parameters import parse_authorization_code_response
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
@@ -31,9 +32,10 @@ from bot.clock import SystemClock
 
 from .client import OAuthProvider, oauth_call, session
 from .help import device_flow_instructions
+from .loopback import LoopbackReceiver
 from .tokens import REAUTH, OAuthError, OAuthToken, save_token
 
-__all__ = ["DeviceCode", "LoopbackReceiver", "authorization_url", "authorize", "device_flow_poll",
+__all__ = ["DeviceCode", "authorization_url", "authorize", "device_flow_poll",
            "device_flow_start", "exchange_code", "parse_redirect", "pkce_pair"]
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -76,6 +78,8 @@ def device_flow_poll(prov: OAuthProvider, device: DeviceCode, *,
     `slow_down` adds 5 s to the interval for good, anything else ends the sign-in."""
     interval = max(1, device.interval)
     deadline = time.monotonic() + device.expires_in  # a timeout, not a business date
+    expired = OAuthError(f"the code {device.user_code} expired before the sign-in; {REAUTH}",
+                         permanent=True, code="expired_token")
     with session(prov, timeout) as client:
         while True:
             try:
@@ -84,16 +88,13 @@ def device_flow_poll(prov: OAuthProvider, device: DeviceCode, *,
                                               device_code=device.device_code)
                 return OAuthToken.from_response(data, now_fn())
             except OAuthError as exc:
-                if exc.code == "slow_down":
-                    interval += 5
-                elif exc.code == "expired_token":
-                    raise OAuthError(f"the code {device.user_code} expired before the sign-in; "
-                                     f"{REAUTH}", permanent=True, code="expired_token") from None
-                elif exc.code != "authorization_pending":
+                if exc.code == "expired_token":
+                    raise expired from None
+                if exc.code not in ("authorization_pending", "slow_down"):
                     raise
+                interval += 5 if exc.code == "slow_down" else 0
             if time.monotonic() + interval > deadline:
-                raise OAuthError(f"the code {device.user_code} expired before the sign-in; "
-                                 f"{REAUTH}", permanent=True, code="expired_token")
+                raise expired
             sleep(interval)
 
 
@@ -145,52 +146,6 @@ def exchange_code(prov: OAuthProvider, code: str, redirect_uri: str, code_verifi
         data = client.fetch_token(prov.token_endpoint, grant_type="authorization_code",
                                   code=code, code_verifier=code_verifier)
     return OAuthToken.from_response(data, now)
-
-
-class LoopbackReceiver:
-    """A one-shot http.server on 127.0.0.1 catching the authorization redirect."""
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.result: dict[str, str] = {}
-        self._got = threading.Event()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                query = urllib.parse.urlsplit(self.path).query
-                params = {k: v[0] for k, v in urllib.parse.parse_qs(query).items()}
-                if "code" not in params and "error" not in params:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                receiver.result = params
-                body = ("sellerbot: authorization received, you can close this tab."
-                        if "code" in params else "sellerbot: authorization refused.").encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                receiver._got.set()
-
-            def log_message(self, *args: Any) -> None:  # the query holds the code
-                pass
-
-        self.server = HTTPServer((host, port), Handler)
-        self.redirect_uri = f"http://{host}:{self.server.server_address[1]}/"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True,
-                                        kwargs={"poll_interval": 0.1}, name="oauth-loopback")
-
-    def __enter__(self) -> LoopbackReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def wait(self, timeout: float) -> dict[str, str] | None:
-        return self.result if self._got.wait(timeout) else None
 
 
 def _browser_code(prov: OAuthProvider, echo: Callable[[str], None],
