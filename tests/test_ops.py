@@ -27,6 +27,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from dovecot_oauth import IntrospectionEndpoint, OAuthDovecotServer
 from imapclient.exceptions import LoginError
+from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config import Settings, settings_from_dict
 from bot.daemon import InstanceLock
@@ -200,25 +201,19 @@ def test_doctor_reports_state_and_lock(tmp_path: Path, dovecot: Any, smtp_sink: 
 
 
 def parse_prometheus(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """A minimal parser of the text format: {(name, labels): value}, checking TYPE lines."""
+    """{(sample name, labels): value} by prometheus-client's own parser (which also refuses a
+    malformed exposition); every family must come with its HELP and TYPE."""
     samples: dict[tuple[str, frozenset[tuple[str, str]]], float] = {}
-    typed: set[str] = set()
-    for line in text.splitlines():
-        if line.startswith("# TYPE "):
-            typed.add(line.split()[2])
-            continue
-        if not line or line.startswith("#"):
-            continue
-        head, value = line.rsplit(" ", 1)
-        labels: frozenset[tuple[str, str]] = frozenset()
-        name = head
-        if "{" in head:
-            name, rest = head.split("{", 1)
-            pairs = [p for p in rest.rstrip("}").split(",") if p]
-            labels = frozenset((k, v.strip('"')) for k, v in (p.split("=", 1) for p in pairs))
-        assert name in typed, f"{name} has no TYPE line"
-        samples[(name, labels)] = float(value)
+    for family in text_string_to_metric_families(text):
+        assert family.documentation and family.type in ("counter", "gauge", "info"), family.name
+        for sample in family.samples:
+            samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
     return samples
+
+
+def ours(metrics: dict[tuple[str, frozenset[tuple[str, str]]], float]
+         ) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    return {k: v for k, v in metrics.items() if k[0].startswith("sellerbot_")}
 
 
 def test_metrics_endpoint(tmp_path: Path) -> None:
@@ -231,16 +226,23 @@ def test_metrics_endpoint(tmp_path: Path) -> None:
     rid = store.reminders(case["id"])[0]["id"]
     store.set_reminder_status(rid, "sent", NOW)
     with MetricsServer(str(db), port=0, now_fn=lambda: NOW) as server:
+        assert server.url.startswith("http://127.0.0.1:")  # loopback unless configured
         with urllib.request.urlopen(server.url, timeout=5) as response:
-            assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+            assert response.headers["Content-Type"].startswith("text/plain; version=")
             metrics = parse_prometheus(response.read().decode())
         # the writer keeps writing while the endpoint reads (own read-only connection)
         store.save_sync_state("seller@127.0.0.1", "INBOX", 7, 43, NOW - timedelta(seconds=30))
+        store.insert_case({"ref": "AZ-2026-0003", "kind": "claim",
+                           "state": "claim_info_requested", "order_id": "402-3",
+                           "opened_at": "2026-11-22T07:00:00+00:00",
+                           "deadline": "2026-11-22T07:30:00+00:00"})
         with urllib.request.urlopen(server.url, timeout=5) as response:
             again = parse_prometheus(response.read().decode())
-        with pytest.raises(urllib.error.HTTPError) as err:
-            urllib.request.urlopen(f"http://{server.host}:{server.port}/nope", timeout=5)
-        assert err.value.code == 404
+        request = urllib.request.Request(server.url, headers={
+            "Accept": "application/openmetrics-text; version=1.0.0"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.headers["Content-Type"].startswith("application/openmetrics-text")
+            openmetrics = response.read().decode()
     store.close()
     assert metrics[("sellerbot_up", frozenset())] == 1
     assert metrics[("sellerbot_messages_total", frozenset({("status", "quarantined")}))] == 1
@@ -249,17 +251,47 @@ def test_metrics_endpoint(tmp_path: Path) -> None:
     assert metrics[("sellerbot_reminders_sent_total", frozenset())] == 1
     assert metrics[("sellerbot_outbox_depth", frozenset({("status", "pending")}))] == 1
     assert metrics[("sellerbot_outbox_depth", frozenset({("status", "failed")}))] == 1
+    assert metrics[("sellerbot_outbox_depth", frozenset({("status", "uncertain")}))] == 0
     assert metrics[("sellerbot_seconds_since_last_sync", frozenset({("folder", "INBOX")}))] == 300
-    assert metrics[("sellerbot_open_cases", frozenset({("kind", "return")}))] == 1
+    assert metrics[("sellerbot_open_cases", frozenset({("kind", "return"),
+                                                       ("state", "return_requested")}))] == 1
+    assert not any(k[0] == "sellerbot_open_cases" and ("state", "return_closed") in k[1]
+                   for k in metrics)
+    assert not any(k[0] == "sellerbot_seconds_to_nearest_deadline" for k in metrics)
     assert again[("sellerbot_seconds_since_last_sync", frozenset({("folder", "INBOX")}))] == 30
+    assert again[("sellerbot_seconds_to_nearest_deadline", frozenset({("kind", "claim")}))] \
+        == -1800  # overdue by half an hour on the injected clock
+    assert again[("sellerbot_open_cases", frozenset({("kind", "claim"),
+                                                     ("state", "claim_info_requested")}))] == 1
+    # the library's process collector, next to ours
+    assert metrics[("process_resident_memory_bytes", frozenset())] > 1_000_000
+    assert metrics[("process_open_fds", frozenset())] >= 3
+    assert ("python_info" in {k[0] for k in metrics})
+    assert openmetrics.rstrip().endswith("# EOF") and "sellerbot_quarantined_total 1" in openmetrics
 
 
 def test_metrics_without_database_reports_down(tmp_path: Path) -> None:
     with MetricsServer(str(tmp_path / "absent.db"), port=0) as server:
         with urllib.request.urlopen(server.url, timeout=5) as response:
             metrics = parse_prometheus(response.read().decode())
-    assert metrics == {("sellerbot_up", frozenset()): 0}
+    assert ours(metrics) == {("sellerbot_up", frozenset()): 0}
+    assert ("process_start_time_seconds", frozenset()) in metrics  # still there
     assert not (tmp_path / "absent.db").exists()  # read-only: never creates it
+
+
+def test_metrics_server_listens_on_the_configured_address_only(tmp_path: Path) -> None:
+    import socket
+
+    with MetricsServer(str(tmp_path / "x.db"), host="127.0.0.1", port=0) as server:
+        bound = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:  # the port is taken on 127.0.0.1 only: another address can still bind it
+            bound.bind(("127.0.0.2", server.port))
+        finally:
+            bound.close()
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5):
+            pass
+    with pytest.raises(OSError):  # stopped: nothing listens any more
+        socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
 
 
 # ---------------------------------------------------------------------------------------------
