@@ -309,6 +309,7 @@ class TokenEndpoint:
         self.issued: list[str] = []
         self.device_errors: list[str] = []  # device flow: answer these errors first, in turn
         self.delay = 0.0  # seconds before answering (a slow provider widens every race)
+        self.html_status: int | None = None  # answer with a gateway's HTML page instead
         self.lock = threading.Lock()
         endpoint = self
 
@@ -319,9 +320,12 @@ class TokenEndpoint:
                     self.rfile.read(length).decode()).items()}
                 time.sleep(endpoint.delay)
                 status, body = endpoint.answer(self.path, form)
-                data = json.dumps(body).encode()
+                data, ctype = json.dumps(body).encode(), "application/json"
+                if endpoint.html_status is not None:
+                    status, ctype = endpoint.html_status, "text/html"
+                    data = b"<html><body>Bad gateway</body></html>"
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -502,6 +506,17 @@ def test_unreachable_token_endpoint_is_transient(tmp_path: Path) -> None:
     with pytest.raises(OAuthError) as err:
         oauth.refresh(prov, "r", NOW, 2)
     assert not err.value.permanent and "cannot reach" in str(err.value)
+
+
+@pytest.mark.parametrize("status, message", [(502, "answered HTTP 502"),
+                                             (200, "something else than a JSON object"),
+                                             (403, "answered HTTP 403")])
+def test_a_gateway_page_instead_of_json_is_transient(token_endpoint: TokenEndpoint, status: int,
+                                                     message: str) -> None:
+    token_endpoint.html_status = status
+    with pytest.raises(OAuthError, match=message) as err:
+        oauth.refresh(local_provider(token_endpoint), "refresh-1", NOW, 5)
+    assert not err.value.permanent and "refresh-1" not in str(err.value)
 
 
 def test_authorize_device_flow(tmp_path: Path, token_endpoint: TokenEndpoint) -> None:

@@ -135,6 +135,8 @@ def oauth_call(url: str) -> Iterator[None]:
     except requests.HTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "?"
         raise OAuthError(f"{host} answered HTTP {status}", code=f"http_{status}") from None
+    except requests.JSONDecodeError:  # older authlib: resp.json() on a gateway's HTML page
+        raise OAuthError(f"{host} answered with something else than a JSON object") from None
     except requests.RequestException as exc:
         raise OAuthError(f"cannot reach {host}: {type(exc).__name__}") from None
     except ValueError:  # a body that is not a JSON object (a gateway's error page)
