@@ -279,6 +279,21 @@ def test_metrics_without_database_reports_down(tmp_path: Path) -> None:
     assert not (tmp_path / "absent.db").exists()  # read-only: never creates it
 
 
+def test_every_metric_is_documented_in_the_readme(tmp_path: Path) -> None:
+    """The README's Metrics table names every family the collector yields (docs cannot drift)."""
+    from bot.edges.metrics import StoreCollector
+
+    db = tmp_path / "sellerbot.db"
+    _populated_store(db)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Metrics", 1)[1].split("\n## ", 1)[0]
+    families = list(StoreCollector(str(db), lambda: NOW).collect())
+    assert len(families) >= 8
+    for family in families:
+        name = family.name + ("_total" if family.type == "counter" else "")
+        assert f"| `{name}` | {family.type} |" in section, name
+
+
 def test_metrics_server_listens_on_the_configured_address_only(tmp_path: Path) -> None:
     import socket
 
