@@ -28,6 +28,7 @@ from aiosmtpd.smtp import AuthResult
 from dovecot_oauth import IntrospectionEndpoint, OAuthDovecotServer
 from imapclient.exceptions import LoginError
 from prometheus_client.parser import text_string_to_metric_families
+from timeshift import at
 
 from bot.config import Settings, settings_from_dict
 from bot.daemon import InstanceLock
@@ -40,7 +41,7 @@ from bot.sandbox import SmtpSink, free_port
 
 pytestmark = pytest.mark.servers
 
-NOW = datetime(2026, 11, 22, 8, 0, tzinfo=timezone.utc)
+NOW = at(2026, 11, 22, 8, 0)  # moved by SELLERBOT_TEST_SHIFT_DAYS like every test clock
 
 
 def make_settings(db: Path, dovecot: Any, sink: SmtpSink, **sections: dict[str, Any]
@@ -234,8 +235,8 @@ def test_metrics_endpoint(tmp_path: Path) -> None:
         store.save_sync_state("seller@127.0.0.1", "INBOX", 7, 43, NOW - timedelta(seconds=30))
         store.insert_case({"ref": "AZ-2026-0003", "kind": "claim",
                            "state": "claim_info_requested", "order_id": "402-3",
-                           "opened_at": "2026-11-22T07:00:00+00:00",
-                           "deadline": "2026-11-22T07:30:00+00:00"})
+                           "opened_at": (NOW - timedelta(hours=1)).isoformat(),
+                           "deadline": (NOW - timedelta(minutes=30)).isoformat()})
         with urllib.request.urlopen(server.url, timeout=5) as response:
             again = parse_prometheus(response.read().decode())
         request = urllib.request.Request(server.url, headers={
