@@ -136,6 +136,7 @@ class Daemon:
         self._intake_alerted = False
         self._last_intake_error = ""
         self._auth_broken = ""  # a revoked OAuth sign-in: alert now, waiting will not heal it
+        self._intake_lock = threading.Lock()  # watchers and the scheduler both check intake
         self._reload_requested = threading.Event()
         self._reload_with: Any = None
         self._waiting: set[str] = set()
@@ -489,12 +490,13 @@ class Daemon:
         else:
             age = time.monotonic() - self.last_sync_ok
         down = age >= limit or bool(self._auth_broken)
-        if down and not self._intake_alerted:
-            self._intake_alerted = True
-            self.queue.put(("intake_down", (int(age // 60), self._last_intake_error)))
-        elif not down and self._intake_alerted:
-            self._intake_alerted = False
-            log.info("IMAP intake works again")
+        with self._intake_lock:
+            if down and not self._intake_alerted:
+                self._intake_alerted = True
+                self.queue.put(("intake_down", (int(age // 60), self._last_intake_error)))
+            elif not down and self._intake_alerted:
+                self._intake_alerted = False
+                log.info("IMAP intake works again")
 
     def _watchdog(self) -> None:
         """Feed systemd only while intake works: a stuck IMAP loop gets the unit restarted."""
