@@ -611,6 +611,7 @@ def test_invalid_grant_says_run_auth_and_leaks_nothing(tmp_path: Path,
     assert "Token has been expired or revoked." in text
     assert "run `sellerbot auth` again" in text
     assert token_endpoint.requests[-1]["refresh_token"] == "SeCrEtRefresh"  # it was sent...
+    assert '"POST /token HTTP/1.1" 400' in caplog.text  # the HTTP library's log was captured
     for secret in ("SeCrEtRefresh", "SeCrEtAccess", "csecret"):  # ...and shown nowhere
         assert secret not in text and secret not in repr(err.value)
         assert secret not in caplog.text
