@@ -817,6 +817,34 @@ def test_smtp_xoauth2() -> None:
     assert "SeCrEtBadToken" not in bad["smtp login"].detail
 
 
+def test_mailer_refreshes_then_sends_with_xoauth2_and_a_revoked_sign_in_is_permanent(
+        tmp_path: Path, token_endpoint: TokenEndpoint) -> None:
+    """The daemon's send path: expired token file -> refresh -> AUTH XOAUTH2 -> DATA; once the
+    provider revokes the refresh token, the outbox gets a permanent error that says what to do."""
+    from bot.edges import mailer
+
+    handler = _XOAuth2Handler({"access-1": "seller@lumen.test"})
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, auth_require_tls=False,
+                            authenticator=lambda *a: AuthResult(success=False))
+    path = tmp_path / "token.json"
+    oauth.save_token(path, OAuthToken("expired", "refresh-1", NOW - timedelta(hours=1)))
+    source = oauth.TokenSource(path, local_provider(token_endpoint), lambda: NOW)
+    target = mailer.SmtpTarget("127.0.0.1", port, "none", "seller@lumen.test", token=source)
+    raw = b"From: bot@lumen.test\r\nTo: claire@lumen.test\r\nSubject: hi\r\n\r\nhello\r\n"
+    controller.start()
+    try:
+        mailer.send(target, "bot@lumen.test", ["claire@lumen.test"], raw)
+        assert handler.logins == ["seller@lumen.test"]
+        token_endpoint.valid_refresh = set()
+        oauth.save_token(path, OAuthToken("expired", "refresh-1", NOW - timedelta(hours=1)))
+        with pytest.raises(mailer.PermanentSendError, match="run `sellerbot auth` again") as err:
+            mailer.send(target, "bot@lumen.test", ["claire@lumen.test"], raw)
+    finally:
+        controller.stop()
+    assert "refresh-1" not in str(err.value) and handler.logins == ["seller@lumen.test"]
+
+
 def test_check_connections_and_doctor_with_oauth2_settings(tmp_path: Path, oauth_dovecot: Any,
                                                            token_endpoint: TokenEndpoint,
                                                            smtp_sink: SmtpSink,
