@@ -76,3 +76,14 @@ def test_a_split_edge_cannot_reach_a_sibling_edge(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
     probe.write_text("from ..store import Store\nfrom . import tokens\n", encoding="utf-8")
     assert imports(probe, ["bot", "edges", "oauth"]) == {"bot.edges.store", "bot.edges.oauth"}
+
+
+@pytest.mark.parametrize("library, edge", [("authlib", "bot.edges.oauth"),
+                                           ("requests", "bot.edges.oauth"),
+                                           ("prometheus_client", "bot.edges.metrics")])
+def test_a_library_is_wrapped_by_one_edge(library: str, edge: str) -> None:
+    """Swapping OAuth2 or metrics libraries again stays a change in one place."""
+    users = {".".join(_package(p) + [p.stem]) for p in BOT.rglob("*.py")
+             if any(_top(n) == library for n in imports(p))}
+    assert users, f"nothing imports {library}"
+    assert all(u == edge or u.startswith(edge + ".") for u in users), sorted(users)
