@@ -33,7 +33,7 @@ from bot.edges import systemd
 from bot.edges.intake import SmtpIntake
 from bot.edges.mailbox import Fetched, FolderWatcher, ImapAccount, backoff_delays
 from bot.edges.metrics import MetricsServer
-from bot.edges.oauth import token_source_for
+from bot.edges.oauth import OAuthError, token_source_for
 from bot.edges.scheduler import WakeScheduler
 from bot.edges.store import Store
 from bot.edges.workers import OverBudget, WorkerPool
@@ -236,6 +236,8 @@ class Daemon:
         self._started = time.monotonic()
         self._intake_alerted = False
         self._last_intake_error = ""
+        self._auth_broken = ""  # a revoked OAuth sign-in: alert now, waiting will not heal it
+        self._intake_lock = threading.Lock()  # watchers and the scheduler both check intake
         self._reload_requested = threading.Event()
         self._reload_with: Any = None
         self._waiting: set[str] = set()
@@ -524,19 +526,24 @@ class Daemon:
                         high_water[uidvalidity] = fetched.uid
                         submitted.append(fetched.uid)
                     self.last_sync_ok = time.monotonic()
+                    self._auth_broken = ""
                     self.queue.put(("synced", (account.name, folder)))
                     self._mark_ready(f"{account.name}/{folder}")
                     delays = backoff_delays()
                     watcher.wait(self.stop_event, imap.idle_renew_seconds)
             except Exception as exc:  # noqa: BLE001 - any failure means reconnect
                 delay = next(delays)
-                if isinstance(exc, LoginError):
+                if isinstance(exc, LoginError) or (isinstance(exc, OAuthError)
+                                                   and exc.permanent):
                     # A wrong password will not heal in seconds, and hammering a provider's
                     # login gets accounts locked: wait minutes (the seller is alerted).
                     delay = max(delay, 300.0)
                 log.warning("IMAP %s/%s: %s: %s; reconnecting in %.1fs", account.host, folder,
                             type(exc).__name__, exc, delay)
                 self._last_intake_error = f"{account.host}/{folder}: {type(exc).__name__}: {exc}"
+                if isinstance(exc, OAuthError) and exc.permanent:
+                    self._auth_broken = self._last_intake_error
+                    self._check_intake()
                 self.stop_event.wait(delay)
             finally:
                 watcher.close()
@@ -597,12 +604,14 @@ class Daemon:
             age = time.monotonic() - self._started
         else:
             age = time.monotonic() - self.last_sync_ok
-        if age >= limit and not self._intake_alerted:
-            self._intake_alerted = True
-            self.queue.put(("intake_down", (int(age // 60), self._last_intake_error)))
-        elif age < limit and self._intake_alerted:
-            self._intake_alerted = False
-            log.info("IMAP intake works again")
+        down = age >= limit or bool(self._auth_broken)
+        with self._intake_lock:
+            if down and not self._intake_alerted:
+                self._intake_alerted = True
+                self.queue.put(("intake_down", (int(age // 60), self._last_intake_error)))
+            elif not down and self._intake_alerted:
+                self._intake_alerted = False
+                log.info("IMAP intake works again")
 
     def _watchdog(self) -> None:
         """Feed systemd only while intake works: a stuck IMAP loop gets the unit restarted."""

@@ -34,7 +34,7 @@ __all__ = ["CheckResult", "check_connections", "check_imap", "check_reply_routin
            "check_smtp", "config_problems", "doctor", "render_checks"]
 
 PACKAGES = ("sellerbot", "imapclient", "aiosmtpd", "jinja2", "apscheduler", "sqlite-utils",
-            "pydantic", "click")
+            "pydantic", "click", "authlib", "prometheus-client")
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 

@@ -18,7 +18,14 @@ CORE_MAY_USE = {"bot.domain", "bot.core", "selectolax", "mailparser_reply", "aut
 EDGE_MAY_USE = {"bot.domain", "bot.clock"}
 
 
-def imports(path: Path) -> set[str]:
+def _package(path: Path) -> list[str]:
+    """bot/edges/oauth/client.py -> ["bot", "edges", "oauth"]."""
+    return list(path.relative_to(BOT.parent).with_suffix("").parts[:-1])
+
+
+def imports(path: Path, package: list[str] | None = None) -> set[str]:
+    """Absolute names of what `path` imports; relative imports resolved against its package."""
+    pkg = _package(path) if package is None else package
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -27,7 +34,8 @@ def imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
         elif isinstance(node, ast.ImportFrom) and node.level:
-            names.add("bot.core." + (node.module or ""))  # relative imports stay in the package
+            base = pkg[:len(pkg) - node.level + 1]
+            names.add(".".join(base + ([node.module] if node.module else [])))
     return names
 
 
@@ -46,9 +54,36 @@ def test_core_is_pure(path: Path) -> None:
                 f"{path.name} imports {name}"
 
 
-@pytest.mark.parametrize("path", sorted((BOT / "edges").glob("*.py")), ids=lambda p: p.name)
+EDGES = sorted(p for p in (BOT / "edges").rglob("*.py") if p.name != "__init__.py"
+               or p.parent != BOT / "edges")
+
+
+@pytest.mark.parametrize("path", EDGES, ids=lambda p: str(p.relative_to(BOT / "edges")))
 def test_edges_do_not_import_the_core_or_each_other(path: Path) -> None:
+    """An edge split in a package (edges/oauth/) may import its own modules, nothing else."""
+    own = ".".join(_package(path)) if path.parent != BOT / "edges" else None
     for name in imports(path):
         if name.startswith("bot"):
-            assert any(name == ok or name.startswith(ok + ".") for ok in EDGE_MAY_USE), \
-                f"edges/{path.name} imports {name}"
+            assert any(name == ok or name.startswith(ok + ".") for ok in EDGE_MAY_USE) or \
+                (own is not None and (name == own or name.startswith(own + "."))), \
+                f"edges/{path.relative_to(BOT / 'edges')} imports {name}"
+
+
+def test_a_split_edge_cannot_reach_a_sibling_edge(tmp_path: Path) -> None:
+    """The rule above is not vacuous: a relative import out of the package is seen."""
+    pkg = BOT / "edges" / "oauth"
+    assert (pkg / "client.py") in EDGES and "bot.edges.oauth.tokens" in imports(pkg / "client.py")
+    probe = tmp_path / "probe.py"
+    probe.write_text("from ..store import Store\nfrom . import tokens\n", encoding="utf-8")
+    assert imports(probe, ["bot", "edges", "oauth"]) == {"bot.edges.store", "bot.edges.oauth"}
+
+
+@pytest.mark.parametrize("library, edge", [("authlib", "bot.edges.oauth"),
+                                           ("requests", "bot.edges.oauth"),
+                                           ("prometheus_client", "bot.edges.metrics")])
+def test_a_library_is_wrapped_by_one_edge(library: str, edge: str) -> None:
+    """Swapping OAuth2 or metrics libraries again stays a change in one place."""
+    users = {".".join(_package(p) + [p.stem]) for p in BOT.rglob("*.py")
+             if any(_top(n) == library for n in imports(p))}
+    assert users, f"nothing imports {library}"
+    assert all(u == edge or u.startswith(edge + ".") for u in users), sorted(users)

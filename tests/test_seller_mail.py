@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FixedClock
-from bot.edges.metrics import collect
+from bot.edges.metrics import store_metrics
 from bot.edges.store import Store
 from bot.ops import doctor
 from bot.sandbox import ActionLinkStandIn, SmtpSink
@@ -94,9 +94,9 @@ def test_535_then_accepting_delivers_once_and_tells_the_operator(
         checks = {r.name: r for r in doctor(settings, clock.now())}
         assert not checks["seller mail"].ok and "535" in checks["seller mail"].detail
         conn = sqlite3.connect(settings.bot.database)
-        gauges = {name: samples for name, _k, _h, samples in collect(conn, clock.now())}
+        gauges = {m.name: m.samples for m in store_metrics(conn, clock.now())}
         conn.close()
-        assert gauges["sellerbot_seller_unreachable_seconds"][0][1] >= 30 * 60
+        assert gauges["sellerbot_seller_unreachable_seconds"][0].value >= 30 * 60
 
         # The password is fixed and the config reloaded: due at once, not at the next backoff.
         svc = Service(_settings(tmp_path, sink, link_standin, GOOD), svc.store, clock)
