@@ -24,7 +24,7 @@ INJECT = "Great product\r\nBcc: evil@example.com\r\n\r\nhello"
 # command_result's HTML is the text part in the layout: its many result kinds stay in one place.
 HAND_WRITTEN_HTML = ("new_case", "reminder")
 CASE_TEMPLATES = ("new_case", "reminder", "missed")
-MAILBOX_WIDE = ("catch_up", "digest")  # about several cases at once: no single ref in the subject
+MAILBOX_WIDE = ("catch_up", "catch_up_reminders", "digest")  # about several cases at once: no single ref in the subject
 
 ITEM = {"title": "Lampe de bureau LED <Pro> & co", "asin": "B0ABCDEF12", "sku": "LAMP-01",
         "qty": 2, "price": {"value": 39.9, "currency": "EUR"}}
@@ -160,6 +160,14 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
     cases = _cases()
     if name == "digest":
         return [_context(lang, None, digest=d) for d in _digests()]
+    if name == "catch_up_reminders":  # as bot.reminders.DueCases yields them
+        rows = [{**c, "number": n, "overdue": n == 1,
+                 "time_left": "en retard de 2 h" if n == 1 else "dans 3 j 1 h"}
+                for n, c in enumerate((cases["claim_granted"], cases["message"],
+                                       cases["return"]), start=1)]
+        rows[0]["order_id"] = XSS
+        return [_context(lang, None, cases=rows, count=len(rows), late=1, first=rows[0]),
+                _context(lang, None, cases=rows[2:], count=1, late=0, first=rows[2])]
     if name == "intake_down":
         return [_context(lang, None, minutes=42, mailbox="ventes@imap.example.net",
                          reason="ConnectionRefusedError: " + XSS)]
@@ -252,6 +260,10 @@ def test_renders(loc: str, name: str) -> None:
         case = ctx["case"]
         if case is not None and name not in MAILBOX_WIDE:
             assert case["ref"] in subject
+        if name == "catch_up_reminders":  # the most urgent case's order and deadline
+            assert ctx["first"]["order_id"] in subject or "\n" in ctx["first"]["order_id"]
+            assert _fmt_dt(ctx["first"]["deadline"], TZ) in subject
+            assert all(c["ref"] in text for c in ctx["cases"])
         if name in CASE_TEMPLATES:
             assert case["order_id"] in subject
             assert _fmt_dt(case["deadline"], TZ) in subject
