@@ -136,9 +136,19 @@ def _digests() -> list[dict[str, Any]]:
         {"open_cases": open_cases, "done_last_24h": done, "claims_this_month": 3,
          "debited_this_month": [{"currency": "EUR", "value": 129.5, "claims": 2},
                                 {"currency": "GBP", "value": 12.0, "claims": 1}],
-         "numbering": {c["number"]: c["ref"] for c in open_cases}},
+         "numbering": {c["number"]: c["ref"] for c in open_cases}, "total_open": 4,
+         "overdue_total": 1, "more_by_kind": [], "more_count": 0, "done_more": 0,
+         "attachment": "sellerbot-deadlines.ics"},
+        # a large shop: the most urgent in full, the rest counted, the list attached
+        {"open_cases": open_cases[:2], "done_last_24h": done, "claims_this_month": 3,
+         "debited_this_month": [], "numbering": {c["number"]: c["ref"] for c in open_cases},
+         "total_open": 1002, "overdue_total": 1,
+         "more_by_kind": [{"awaiting": "decide_return", "count": 900},
+                          {"awaiting": "answer_claim", "count": 100}],
+         "more_count": 1000, "done_more": 1, "attachment": "sellerbot-cases.zip"},
         {"open_cases": [], "done_last_24h": [], "claims_this_month": 0,
-         "debited_this_month": [], "numbering": {}},
+         "debited_this_month": [], "numbering": {}, "total_open": 0, "overdue_total": 0,
+         "more_by_kind": [], "more_count": 0, "done_more": 0, "attachment": None},
     ]
 
 
