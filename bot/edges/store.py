@@ -82,9 +82,19 @@ def _m002_digests(db: sqlite_utils.Database) -> None:
     db["digests"].create_index(["local_date"], unique=True)
 
 
+def _m003_open_by_urgency(db: sqlite_utils.Database) -> None:
+    """`sellerbot status` and the digest read open cases most urgent first: a covering
+    partial index in that order answers them without a sort or a table lookup."""
+    from bot.domain import OPEN_STATES_SQL
+    db.execute("create index if not exists idx_cases_open_urgency on cases("
+               "deadline is null, deadline, ref, kind, state, order_id, marketplace) "
+               f"where state in ({OPEN_STATES_SQL})")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_digests", _m002_digests),
+    ("003_open_by_urgency", _m003_open_by_urgency),
 ]
 
 
