@@ -144,14 +144,21 @@ def iter_open_refs(store: Store) -> Iterator[str]:
 
 
 def open_cases_csv(store: Store, now: datetime, tz: str, lang: str,
-                   max_rows: int | None = None) -> tuple[bytes, int]:
+                   max_rows: int | None = None, zip_as: str | None = None
+                   ) -> tuple[bytes, int]:
     """Every open case, numbered as in the digest, as CSV (UTF-8 with BOM so spreadsheets
-    read the accents), streamed from SQLite. Returns (bytes, rows written)."""
+    read the accents), streamed from SQLite; with `zip_as`, written row by row into a zip
+    under that name (only compressed bytes are ever held). Returns (bytes, rows written)."""
     zone = ZoneInfo(tz)
     words = _SUMMARY.get(lang, _SUMMARY["en"])
     texts = _DESCRIPTION.get(lang, _DESCRIPTION["en"])
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\r\n")
+    raw = io.BytesIO()
+    archive = zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) \
+        if zip_as else None
+    binary = archive.open(zipfile.ZipInfo(zip_as, date_time=(2000, 1, 1, 0, 0, 0)), "w") \
+        if archive is not None and zip_as else raw
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+    out = csv.writer(text, lineterminator="\r\n")
     out.writerow(["n", texts["case"].lower(), words["order"], "marketplace", "todo",
                   texts["deadline"].lower(), "time_left"])
     rows = 0
@@ -166,16 +173,12 @@ def open_cases_csv(store: Store, now: datetime, tz: str, lang: str,
                       when.astimezone(zone).strftime("%Y-%m-%d %H:%M") if when else "",
                       humanize_remaining(when - now, lang) if when else ""])
         rows += 1
-    return ("\ufeff" + buf.getvalue()).encode("utf-8"), rows
-
-
-def zipped(name: str, data: bytes) -> bytes:
-    """One file in a deflated zip: a large case list compresses about 5:1."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        zf.writestr(zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)), data,
-                    compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+    text.flush()
+    text.detach()
+    if archive is not None:
+        binary.close()
+        archive.close()
+    return raw.getvalue(), rows
 
 
 # ---------------------------------------------------------------------------- last 24 h
@@ -577,11 +580,12 @@ class DigestFlow(Runtime):
                                   "params": {"method": "PUBLISH", "charset": "utf-8"}}),)
         elif total > FULL_CASES:
             rows_cap: int | None = None
+            big = total > CSV_PLAIN_MAX_ROWS
             while True:
-                data, rows = open_cases_csv(self.store, now, tz, lang, rows_cap)
-                if rows > CSV_PLAIN_MAX_ROWS:
+                data, rows = open_cases_csv(self.store, now, tz, lang, rows_cap,
+                                            zip_as="sellerbot-cases.csv" if big else None)
+                if big:
                     name = "sellerbot-cases.zip"
-                    data = zipped("sellerbot-cases.csv", data)
                     options: dict[str, Any] = {"maintype": "application", "subtype": "zip",
                                                "filename": name}
                 else:
