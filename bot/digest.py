@@ -81,7 +81,8 @@ class Digest:
         return {"open_cases": self.open_cases, "done_last_24h": self.done_last_24h,
                 "claims_this_month": self.claims_this_month,
                 "debited_this_month": self.debited_this_month,
-                "numbering": dict(self.numbering), "total_open": self.total_open,
+                # not copied: 100,000 entries for a large shop, and templates only read it
+                "numbering": self.numbering, "total_open": self.total_open,
                 "overdue_total": self.overdue_total, "more_by_kind": self.more_by_kind,
                 "more_count": self.more_count, "done_more": self.done_more,
                 "attachment": self.attachment}

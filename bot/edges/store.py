@@ -434,8 +434,9 @@ class Store:
                     now: datetime) -> None:
         self.db.execute("insert or ignore into digests(message_id, local_date, created_at, "
                         "numbering) values (?, ?, ?, ?)",
-                        [message_id, local_date, iso(now),
-                         json.dumps({str(k): v for k, v in numbering.items()})])
+                        [message_id, local_date, iso(now),  # no second dict of 100,000 keys
+                         "{" + ",".join(f'"{k}":{json.dumps(v)}' for k, v in numbering.items())
+                         + "}"])
 
     def digest_numbering(self, message_ids: list[str]) -> dict[int, str] | None:
         """{number: case ref} of the digest one of `message_ids` names (a reply's
