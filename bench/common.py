@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Iterable
@@ -121,3 +122,43 @@ def wait_port(host: str, port: int, timeout: float = 10.0) -> bool:
         except OSError:
             time.sleep(0.02)
     return False
+
+
+def emit_json(figures: dict[str, object]) -> None:
+    """The last line of a bench run: one JSON object (NaN -> null) to compare across commits."""
+    import json
+    import math
+
+    def clean(v: object) -> object:
+        if isinstance(v, float):
+            return None if math.isnan(v) or math.isinf(v) else round(v, 4)
+        return v
+
+    print(json.dumps({k: clean(v) for k, v in figures.items()}, sort_keys=True), flush=True)
+
+
+def self_peak_rss_mb() -> float:
+    """This process's peak RSS (ru_maxrss, kB on Linux), measured by the kernel."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def stop_and_reap(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> float | None:
+    """SIGTERM the child, reap it with wait4 and return its peak RSS in MB (ru_maxrss)."""
+    import signal
+
+    if proc.returncode is not None:
+        return None
+    proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return ru.ru_maxrss / 1024
+        time.sleep(0.05)
+    proc.kill()
+    _, status, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return ru.ru_maxrss / 1024

@@ -31,7 +31,8 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from common import ROOT, seed_maildir, sellerbot_cmd, table, verdict, write_config
+from common import (ROOT, emit_json, seed_maildir, self_peak_rss_mb, sellerbot_cmd, table,
+                    verdict, write_config)
 
 sys.path.insert(0, str(ROOT))
 from generate import RELEVANT, generate_detailed  # noqa: E402
@@ -112,6 +113,7 @@ def main() -> int:
     ap.add_argument("--seed-method", choices=("maildir", "append"), default="maildir",
                     help="maildir: files into new/ before Dovecot starts (default); "
                          "append: IMAP APPEND one by one")
+    ap.add_argument("--json", action="store_true", help="last line: the figures as JSON")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (db, logs, config)")
     ap.add_argument("--profile", action="store_true",
                     help="run (b) under cProfile and print the top cumulative functions")
@@ -179,6 +181,10 @@ def main() -> int:
         if args.profile:
             cmd = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "bot"]
         cmd += ["run", "--once", "--config", str(config)]
+        # GNU time reports the daemon's peak RSS (ru_maxrss, its parse workers included)
+        rss_file = tmp / "maxrss.txt"
+        if shutil.which("time") or Path("/usr/bin/time").exists():
+            cmd = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file), *cmd]
         log_path = tmp / "sellerbot.log"
         with open(log_path, "wb") as log:
             t0 = time.perf_counter()
@@ -187,6 +193,10 @@ def main() -> int:
             b_total = time.perf_counter() - t0
         code = proc.returncode
         proc = None
+        try:
+            rss_peak_mb: float | None = int(rss_file.read_text().split()[-1]) / 1024
+        except (OSError, ValueError, IndexError):
+            rss_peak_mb = None
         print(f"(b) {' '.join(Path(cmd[0]).name if i == 0 else x for i, x in enumerate(cmd[:4]))}"
               f" ... exit {code} in {b_total:.2f}s: {out.decode().strip()}")
         if code != 0:
@@ -229,6 +239,15 @@ def main() -> int:
             stats.sort_stats("tottime").print_stats(20)
         if args.keep:
             print(f"kept {tmp}")
+        if args.json:
+            emit_json({"bench": "ingest", "messages": len(items), "mb": total_bytes / 1e6,
+                       "baseline_s": a_total, "seconds": b_total, "ratio": ratio,
+                       "relevant": res["relevant"], "ok": res["ok"],
+                       "missing": sum(res["missing"].values()) if isinstance(
+                           res["missing"], dict) else len(res["missing"] or ()),
+                       "newsletters": res["news"], "newsletters_ignored": res["news_ok"],
+                       "mails_sent": sent, "exit": code, "rss_peak_mb": rss_peak_mb,
+                       "bench_rss_peak_mb": self_peak_rss_mb()})
         return 0
     finally:
         if proc is not None and proc.poll() is None:

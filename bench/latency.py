@@ -33,7 +33,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from common import ROOT, median, percentile, sellerbot_cmd, table, verdict, write_config
+from common import (ROOT, emit_json, median, percentile, rss_kb, sellerbot_cmd, table,
+                    verdict, write_config)
 
 sys.path.insert(0, str(ROOT))
 from generate import _Rand, return_request  # noqa: E402
@@ -124,6 +125,7 @@ def main() -> int:
     ap.add_argument("--in-process", action="store_true",
                     help="run the Daemon in this process (SystemClock) instead of a subprocess")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--json", action="store_true", help="last line: the figures as JSON")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="sb-bench-lat-", dir="/tmp"))
@@ -223,6 +225,22 @@ def main() -> int:
             ("samples without a notice (15 s)", str(missed), "0", verdict(missed == 0)),
         ]
         print(table(rows))
+        if args.json:
+            hwm = None
+            if proc is not None:
+                try:
+                    hwm = next(int(ln.split()[1]) / 1024 for ln in Path(
+                        f"/proc/{proc.pid}/status").read_text().splitlines()
+                        if ln.startswith("VmHWM:"))
+                except (OSError, StopIteration):
+                    hwm = None
+            rss = rss_kb(proc.pid) if proc is not None else None
+            emit_json({"bench": "latency", "samples": args.samples, "mode": mode,
+                       "push_p50_ms": median(push), "push_p95_ms": p95_push,
+                       "push_steady_p95_ms": p95_steady, "notice_p50_ms": median(notice),
+                       "notice_p95_ms": p95_notice, "over_push_p95_ms": percentile(over, 0.95),
+                       "missing": missed, "met": p95_notice <= p95_push + 100 and missed == 0,
+                       "rss_mb": rss / 1024 if rss else None, "rss_peak_mb": hwm})
         return 0
     finally:
         if appender is not None:

@@ -247,45 +247,31 @@ def _store(config: str, readonly: bool = False) -> Any:
 @click.option("--json", "as_json", is_flag=True)
 def status(config: str, as_json: bool) -> None:
     """Open cases sorted by time left, overdue first."""
-    from zoneinfo import ZoneInfo
-
-    from bot.domain import OPEN_STATES_SQL
-    from bot.edges.store import parse_iso
+    from bot.status import open_readonly, status_json, status_rows, status_tsv
 
     settings = _load(config)
     if not _has_cases_table(settings.bot.database):
         click.echo("[]" if as_json else f"no cases yet ({settings.bot.database} has not been "
                    "created by the daemon yet)")
         return
-    _settings, store = _store(config, readonly=True)
+    conn = open_readonly(str(settings.bot.database))
     now = _clock().now()
-    # Plain columns only (no JSON decoding): fast on 100,000 open cases.
-    rows = store.db.execute(
-        f"select ref, kind, state, order_id, deadline from cases where state in "
-        f"({OPEN_STATES_SQL}) order by deadline is null, deadline").fetchall()
-    zone = ZoneInfo(settings.seller.timezone)
-    now_iso = now.isoformat(timespec="seconds")
-    out = []
-    for ref, kind, state, order_id, deadline_iso in rows:
-        deadline = parse_iso(deadline_iso)
-        out.append({"ref": ref, "kind": kind, "state": state, "order_id": order_id,
-                    "deadline": deadline.astimezone(zone).isoformat() if deadline else None,
-                    "overdue": bool(deadline_iso and deadline_iso <= now_iso),
-                    "hours_left": round((deadline - now).total_seconds() / 3600, 1)
-                    if deadline else None})
+    # Computed by SQLite (bot.status): fast on 100,000 open cases; written as is.
+    tz = settings.seller.timezone
     if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False))
-        return
-    if not out:
-        click.echo("no open cases")
+        sys.stdout.write(status_json(conn, now, tz) + "\n")
         return
     if sys.stdout.isatty():
+        out = status_rows(conn, now, tz)
+        if not out:
+            click.echo("no open cases")
+            return
         from rich.console import Console
 
         Console().print(status_table(out))
     else:
-        keys = ("ref", "kind", "state", "order_id", "deadline", "hours_left")
-        click.echo("\n".join("\t".join(str(o[k] or "") for k in keys) for o in out))
+        text = status_tsv(conn, now, tz)
+        sys.stdout.write(text + "\n" if text else "")
 
 
 #: What the seller is expected to do, by open state (the `status` table's words).

@@ -9,8 +9,12 @@ is the mapping to persist with the digest that carried them.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
+import zipfile
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -21,6 +25,7 @@ import icalendar
 
 from bot.core.deadlines import humanize_remaining
 from bot.domain import OPEN_STATES, CaseState
+from bot.edges.mailer import max_message_size
 from bot.edges.render import LOCALES, long_date
 from bot.edges.store import Store, iso, parse_iso
 from bot.health import digest_health
@@ -36,31 +41,63 @@ AWAITING: dict[str, str] = {
 
 _OPEN_SQL = ",".join(f"'{s}'" for s in sorted(OPEN_STATES))
 _FAR = datetime.max.replace(tzinfo=timezone.utc)
+#: Overdue first (most overdue first), then by deadline, no deadline last; ISO UTC text sorts
+#: as time, so SQLite orders (and limits) without Python ever seeing every case.
+_URGENCY = "deadline is null, deadline, ref"
+
+#: The digest always arrives: at most this many of the most urgent cases are shown in full
+#: (fewer if the mail would not fit), the rest counted per kind and listed in the attachment.
+FULL_CASES = 200
+#: Entries of "what I did in the last 24 h" shown; the rest are counted.
+RECENT_DONE = 60
+#: Our own ceiling for the whole message, below any common server limit (the server's SIZE
+#: from EHLO lowers it further).
+MAX_DIGEST_BYTES = 5_000_000
+#: Above this many rows the case list is attached zipped (a CSV of 100,000 cases is ~10 MB).
+CSV_PLAIN_MAX_ROWS = 5000
 
 
 @dataclass
 class Digest:
+    """`open_cases` are the cases shown in full (the most urgent); `total_open` counts all of
+    them and `more_by_kind` the ones not shown, per thing to do."""
+
     open_cases: list[dict[str, Any]] = field(default_factory=list)
     done_last_24h: list[dict[str, Any]] = field(default_factory=list)
     claims_this_month: int = 0
     debited_this_month: list[dict[str, Any]] = field(default_factory=list)
     numbering: dict[int, str] = field(default_factory=dict)
+    total_open: int = 0
+    overdue_total: int = 0
+    more_by_kind: list[dict[str, Any]] = field(default_factory=list)
+    done_more: int = 0
+    attachment: str | None = None
+
+    @property
+    def more_count(self) -> int:
+        return self.total_open - len(self.open_cases)
 
     def to_context(self) -> dict[str, Any]:
         """The `digest` template variable."""
         return {"open_cases": self.open_cases, "done_last_24h": self.done_last_24h,
                 "claims_this_month": self.claims_this_month,
                 "debited_this_month": self.debited_this_month,
-                "numbering": dict(self.numbering)}
+                # not copied: 100,000 entries for a large shop, and templates only read it
+                "numbering": self.numbering, "total_open": self.total_open,
+                "overdue_total": self.overdue_total, "more_by_kind": self.more_by_kind,
+                "more_count": self.more_count, "done_more": self.done_more,
+                "attachment": self.attachment}
 
 
 # ---------------------------------------------------------------------------- open cases
-def open_case_rows(store: Store, now: datetime) -> list[dict[str, Any]]:
+def open_case_rows(store: Store, now: datetime, limit: int | None = None
+                   ) -> list[dict[str, Any]]:
     """Open cases numbered 1..n by time left: overdue first (most overdue first), then by
-    deadline; cases without a deadline last. Shared by the digest and the calendar."""
+    deadline; cases without a deadline last. Shared by the digest and the calendar;
+    `limit` keeps only the most urgent (ordered and cut by SQLite)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    rows = store.cases_where(f"state in ({_OPEN_SQL})", [], order_by="id")
+    rows = store.cases_where(f"state in ({_OPEN_SQL})", [], order_by=_URGENCY, limit=limit)
     out: list[dict[str, Any]] = []
     for r in rows:
         deadline = parse_iso(r["deadline"])
@@ -88,6 +125,64 @@ def open_case_rows(store: Store, now: datetime) -> list[dict[str, Any]]:
     return out
 
 
+def open_case_counts(store: Store, now: datetime) -> tuple[int, int, dict[str, int]]:
+    """(open cases, overdue ones, count per thing to do) in one grouped query."""
+    total = overdue = 0
+    by_awaiting: dict[str, int] = defaultdict(int)
+    for state, n, late in store.db.execute(
+            f"select state, count(*), sum(deadline <= ?) from cases where state in "
+            f"({_OPEN_SQL}) group by state", [iso(now)]):
+        total += n
+        overdue += late or 0
+        by_awaiting[AWAITING.get(state, "other")] += n
+    return total, overdue, dict(by_awaiting)
+
+
+def iter_open_refs(store: Store) -> Iterator[str]:
+    """Refs of the open cases in digest order: the numbering, without loading the cases."""
+    for (ref,) in store.db.execute(
+            f"select ref from cases where state in ({_OPEN_SQL}) order by {_URGENCY}"):
+        yield ref
+
+
+def open_cases_csv(store: Store, now: datetime, tz: str, lang: str,
+                   max_rows: int | None = None, zip_as: str | None = None
+                   ) -> tuple[bytes, int]:
+    """Every open case, numbered as in the digest, as CSV (UTF-8 with BOM so spreadsheets
+    read the accents), streamed from SQLite; with `zip_as`, written row by row into a zip
+    under that name (only compressed bytes are ever held). Returns (bytes, rows written)."""
+    zone = ZoneInfo(tz)
+    words = _SUMMARY.get(lang, _SUMMARY["en"])
+    texts = _DESCRIPTION.get(lang, _DESCRIPTION["en"])
+    raw = io.BytesIO()
+    archive = zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) \
+        if zip_as else None
+    binary = archive.open(zipfile.ZipInfo(zip_as, date_time=(2000, 1, 1, 0, 0, 0)), "w") \
+        if archive is not None and zip_as else raw
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
+    out = csv.writer(text, lineterminator="\r\n")
+    out.writerow(["n", texts["case"].lower(), words["order"], "marketplace", "todo",
+                  texts["deadline"].lower(), "time_left"])
+    rows = 0
+    for number, (ref, state, order_id, marketplace, deadline) in enumerate(store.db.execute(
+            f"select ref, state, order_id, marketplace, deadline from cases where state in "
+            f"({_OPEN_SQL}) order by {_URGENCY}"), start=1):
+        if max_rows is not None and rows >= max_rows:
+            break
+        when = parse_iso(deadline)
+        out.writerow([number, ref, order_id or "", marketplace or "",
+                      words.get(AWAITING.get(state, "other"), words["other"]),
+                      when.astimezone(zone).strftime("%Y-%m-%d %H:%M") if when else "",
+                      humanize_remaining(when - now, lang) if when else ""])
+        rows += 1
+    text.flush()
+    text.detach()
+    if archive is not None:
+        binary.close()
+        archive.close()
+    return raw.getvalue(), rows
+
+
 # ---------------------------------------------------------------------------- last 24 h
 def _entry(at: datetime, what: str, row: Any, **extra: Any) -> dict[str, Any]:
     entry = {"at": at, "what": what, "ref": row["ref"], "order_id": row["order_id"],
@@ -97,14 +192,23 @@ def _entry(at: datetime, what: str, row: Any, **extra: Any) -> dict[str, Any]:
     return entry
 
 
-def _done_since(store: Store, since: datetime, now: datetime) -> list[dict[str, Any]]:
+_DONE_EVENT = ("(e.kind in ('link_followed', 'link_failed') or (e.to_state is not null and "
+               "(e.kind like 'command:%' or e.from_state is null or "
+               "e.to_state != e.from_state)))")
+
+
+def _done_since(store: Store, since: datetime, now: datetime,
+                limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
     """Transitions, links followed, seller commands applied, reminders and missed-deadline
-    alerts actually sent, oldest first."""
+    alerts actually sent, oldest first; with `limit`, only the latest, and how many of the
+    period's entries were left out (counted by SQLite, never loaded)."""
     db = store.db
+    cut = f" order by e.at desc, e.id desc limit {int(limit) * 3}" if limit else ""
     events = db.execute(
-        "select e.id, e.at, e.kind, e.from_state, e.to_state, e.reason, e.case_id, "
-        "c.ref, c.order_id, c.kind as case_kind from events e join cases c on c.id = e.case_id "
-        "where e.at > ? and e.at <= ? order by e.at, e.id", [iso(since), iso(now)]).fetchall()
+        "select * from (select e.id, e.at, e.kind, e.from_state, e.to_state, e.reason, "
+        "e.case_id, c.ref, c.order_id, c.kind as case_kind from events e join cases c on "
+        f"c.id = e.case_id where e.at > ? and e.at <= ? and {_DONE_EVENT}{cut}) "
+        "order by at, id", [iso(since), iso(now)]).fetchall()
     cols = ("id", "at", "kind", "from_state", "to_state", "reason", "case_id", "ref",
             "order_id", "case_kind")
     rows = [dict(zip(cols, e)) for e in events]
@@ -134,11 +238,13 @@ def _done_since(store: Store, since: datetime, now: datetime) -> list[dict[str, 
             what = "opened" if not r["from_state"] else "transition"
             out.append((r["at"], r["id"], _entry(at, what, r, from_state=r["from_state"],
                                                  to_state=r["to_state"])))
+    sent_where = ("o.status = 'done' and o.done_at > ? and o.done_at <= ? and "
+                  "(o.effect_key like 'reminder:%' or o.effect_key like 'missed:%')")
     sent = db.execute(
-        "select o.id, o.done_at, o.effect_key, c.ref, c.order_id, c.kind from outbox o "
-        "join cases c on c.id = o.case_id where o.status = 'done' and o.done_at > ? "
-        "and o.done_at <= ? and (o.effect_key like 'reminder:%' or o.effect_key like "
-        "'missed:%') order by o.done_at, o.id", [iso(since), iso(now)]).fetchall()
+        "select * from (select o.id, o.done_at, o.effect_key, c.ref, c.order_id, c.kind "
+        f"from outbox o join cases c on c.id = o.case_id where {sent_where}"
+        + (f" order by o.done_at desc, o.id desc limit {int(limit)}" if limit else "")
+        + ") order by done_at, id", [iso(since), iso(now)]).fetchall()
     for oid, done_at, key, ref, order_id, case_kind in sent:
         at = parse_iso(done_at)
         assert at is not None
@@ -147,7 +253,15 @@ def _done_since(store: Store, since: datetime, now: datetime) -> list[dict[str, 
         # outbox rows sort after events at the same second (the email follows the change)
         out.append((done_at, 1 << 40 | oid, _entry(at, what, row)))
     out.sort(key=lambda t: (t[0], t[1]))
-    return [e for _, _, e in out]
+    entries = [e for _, _, e in out]
+    if limit is None or len(entries) <= limit and len(events) < limit * 3 \
+            and len(sent) < limit:
+        return entries, 0
+    total = db.execute(
+        "select (select count(*) from events e where e.at > ? and e.at <= ? and "
+        f"{_DONE_EVENT}) + (select count(*) from outbox o where {sent_where})",
+        [iso(since), iso(now), iso(since), iso(now)]).fetchone()[0]
+    return entries[-limit:], max(0, int(total) - min(len(entries), limit))
 
 
 # ---------------------------------------------------------------------------- this month
@@ -168,20 +282,20 @@ def _claims_this_month(store: Store, now: datetime, tz: str
     # A claim is debited when it was first granted to the buyer: its earliest claim_granted
     # event falls in this month (a repeated notice later does not count it twice).
     granted = store.db.execute(
-        "select case_id, min(at) from events where to_state = ? and case_id in "
-        "(select id from cases where kind = 'claim') group by case_id",
-        [str(CaseState.CLAIM_GRANTED)]).fetchall()
+        "select g.first_at, json_extract(c.data, '$.amount.value'), "
+        "json_extract(c.data, '$.amount.currency') from (select case_id, min(at) as first_at "
+        "from events where to_state = ? group by case_id) g join cases c on c.id = g.case_id "
+        "where c.kind = 'claim' and g.first_at >= ? and g.first_at < ?",
+        [str(CaseState.CLAIM_GRANTED), iso(start), iso(end)])
     sums: dict[str, Decimal] = defaultdict(Decimal)
     counts: dict[str, int] = defaultdict(int)
-    for case_id, first_at in granted:
-        if not (iso(start) <= first_at < iso(end)):  # type: ignore[operator]
+    for _first_at, raw_value, raw_currency in granted:
+        if raw_value is None:
             continue
-        case = store.case(case_id)
-        amount = (case or {}).get("data", {}).get("amount") or {}
         try:
-            value = Decimal(str(amount["value"]))
-            currency = str(amount["currency"] or "").upper()
-        except (KeyError, TypeError, InvalidOperation):
+            value = Decimal(str(raw_value))
+            currency = str(raw_currency or "").upper()
+        except (TypeError, InvalidOperation):
             continue
         if not currency:
             continue
@@ -192,16 +306,29 @@ def _claims_this_month(store: Store, now: datetime, tz: str
     return int(opened), debited
 
 
-def build_digest(store: Store, now: datetime, tz: str) -> Digest:
+def build_digest(store: Store, now: datetime, tz: str, full: int | None = None,
+                 recent: int | None = None) -> Digest:
+    """The digest's content; `full` bounds the cases shown in full (the most urgent) and
+    `recent` the last-24-h entries, the rest being counted. Numbering covers every case."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     ZoneInfo(tz)  # an unknown zone fails here, not half-way through a template
-    cases = open_case_rows(store, now)
+    cases = open_case_rows(store, now, limit=full)
+    total, overdue, by_awaiting = open_case_counts(store, now)
+    for c in cases:
+        by_awaiting[c["awaiting"]] -= 1
     claims, debited = _claims_this_month(store, now, tz)
-    return Digest(open_cases=cases, done_last_24h=_done_since(store, now - timedelta(hours=24),
-                                                              now),
-                  claims_this_month=claims, debited_this_month=debited,
-                  numbering={c["number"]: c["ref"] for c in cases})
+    done, done_more = _done_since(store, now - timedelta(hours=24), now, recent)
+    numbering = ({c["number"]: c["ref"] for c in cases} if total == len(cases)
+                 else dict(enumerate(iter_open_refs(store), start=1)))
+    return Digest(open_cases=cases, done_last_24h=done, done_more=done_more,
+                  claims_this_month=claims, debited_this_month=debited, numbering=numbering,
+                  total_open=total, overdue_total=overdue,
+                  more_by_kind=[{"awaiting": k, "count": n} for k, n in sorted(
+                      by_awaiting.items(), key=lambda kv: (-kv[1], kv[0])) if n > 0],
+                  attachment=None if not total else "sellerbot-deadlines.ics"
+                  if total <= FULL_CASES else "sellerbot-cases.csv"
+                  if total <= CSV_PLAIN_MAX_ROWS else "sellerbot-cases.zip")
 
 
 # ---------------------------------------------------------------------------- calendar
@@ -400,29 +527,94 @@ class DigestFlow(Runtime):
 
     def send_digest(self, alarms_hours: tuple[float, ...] = (24, 2)) -> bool:
         """Queue today's digest (one per local day): open cases numbered by time left, what
-        was done in the last 24 h, claims this month, every open deadline attached as .ics.
-        The numbering is stored under the digest's Message-ID. False if already queued."""
+        was done in the last 24 h, claims this month, every open deadline attached (.ics, or
+        the full list as CSV when there are many). The numbering is stored under the
+        digest's Message-ID. False if already queued.
+
+        Always deliverable: the whole mail stays under MAX_DIGEST_BYTES and the server's
+        SIZE from EHLO; a large shop gets its most urgent cases in full, the rest counted.
+        """
         now = self.clock.now()
         s = self.settings
         tz = s.seller.timezone
         local_date = now.astimezone(ZoneInfo(tz)).date().isoformat()
         key = f"digest:{local_date}"
+        if self.store.db.execute("select 1 from outbox where effect_key = ?",
+                                 [key]).fetchone():
+            return False
+        budget = self._digest_budget()  # before the transaction: it may talk to the server
         with self.store.transaction():
             if self.store.db.execute("select 1 from outbox where effect_key = ?",
                                      [key]).fetchone():
                 return False
-            digest = build_digest(self.store, now, tz)
-            attachments: tuple[tuple[bytes, dict[str, Any]], ...] = ()
-            if digest.open_cases:
-                ics = calendar_ics(digest.open_cases, now, tz, alarms_hours=alarms_hours,
-                                   prodid_domain=s.bot.domain, lang=s.seller.language,
-                                   bot_name=s.bot.name)
-                attachments = ((ics, {"maintype": "text", "subtype": "calendar",
-                                      "filename": "sellerbot-deadlines.ics",
-                                      "params": {"method": "PUBLISH", "charset": "utf-8"}}),)
+            digest, attachments = self._bounded_digest(now, budget, alarms_hours)
             message_id = self._email_seller(None, "digest", now, effect_key=key,
                                             extra={"digest": digest.to_context(),
                                                    "health": digest_health(self.store, now, tz)},
                                             attachments=attachments)
             self.store.save_digest(message_id, local_date, digest.numbering, now)
         return True
+
+    def _digest_budget(self) -> int:
+        """Bytes the digest may take: our ceiling, lowered by the server's SIZE if it says."""
+        limit = MAX_DIGEST_BYTES
+        if self.dry_run_dir is None:
+            server = max_message_size(self.smtp_target)
+            if server:
+                limit = min(limit, server)
+        return limit - 8 * 1024  # headers, MIME boundaries, SMTP dot-stuffing margin
+
+    def _bounded_digest(self, now: datetime, budget: int, alarms_hours: tuple[float, ...]
+                        ) -> tuple[Digest, tuple[tuple[bytes, dict[str, Any]], ...]]:
+        """Content and attachment that fit `budget` once encoded (base64 and quoted-
+        printable take up to 4/3): fewer cases in full, zipped or shortened list if need be."""
+        s = self.settings
+        tz, lang = s.seller.timezone, s.seller.language
+        total = open_case_counts(self.store, now)[0]
+        full = FULL_CASES
+        attachments: tuple[tuple[bytes, dict[str, Any]], ...] = ()
+        name: str | None = None
+        if 0 < total <= FULL_CASES:
+            ics = calendar_ics(open_case_rows(self.store, now), now, tz,
+                               alarms_hours=alarms_hours, prodid_domain=s.bot.domain,
+                               lang=lang, bot_name=s.bot.name)
+            name = "sellerbot-deadlines.ics"
+            attachments = ((ics, {"maintype": "text", "subtype": "calendar", "filename": name,
+                                  "params": {"method": "PUBLISH", "charset": "utf-8"}}),)
+        elif total > FULL_CASES:
+            rows_cap: int | None = None
+            big = total > CSV_PLAIN_MAX_ROWS
+            while True:
+                data, rows = open_cases_csv(self.store, now, tz, lang, rows_cap,
+                                            zip_as="sellerbot-cases.csv" if big else None)
+                if big:
+                    name = "sellerbot-cases.zip"
+                    options: dict[str, Any] = {"maintype": "application", "subtype": "zip",
+                                               "filename": name}
+                else:
+                    name = "sellerbot-cases.csv"
+                    options = {"maintype": "text", "subtype": "csv", "filename": name}
+                if _encoded(len(data)) <= budget // 2 or rows <= FULL_CASES:
+                    break
+                rows_cap = rows // 2  # a list cut short beats a digest that never arrives
+            attachments = ((data, options),)
+        used = sum(_encoded(len(d)) for d, _ in attachments)
+        while True:
+            digest = build_digest(self.store, now, tz, full=full, recent=RECENT_DONE)
+            digest.attachment = name
+            if full <= 10 or self._rendered_size(digest) + used <= budget:
+                return digest, attachments
+            full //= 2
+
+    def _rendered_size(self, digest: Digest) -> int:
+        """Encoded size of the digest's text and HTML parts (subject and headers aside)."""
+        s = self.settings
+        _, text, html = self.renderer.render_parts(
+            "digest", s.seller.language,
+            self._context(None, self.clock.now(), digest=digest.to_context()))
+        return _encoded(len(text.encode()) + len(html.encode()))
+
+
+def _encoded(n: int) -> int:
+    """Upper bound of n bytes once base64-encoded in 76-column lines."""
+    return (n + 2) // 3 * 4 * 78 // 76 + 4

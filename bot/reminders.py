@@ -1,4 +1,5 @@
-"""Reminders that are due: one per case even after downtime, or one missed-deadline notice.
+"""Reminders that are due: one per case even after downtime, or one missed-deadline notice;
+after a long downtime (more cases due than `catch_up_threshold`) one catch-up summary.
 
 The store is the source of truth; a reminder re-reads its case and does nothing for a case
 that no longer needs the seller.
@@ -8,22 +9,51 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from bot.core.deadlines import humanize_remaining
 from bot.core.decide import due_reminder_plan
 from bot.core.state import is_open
-from bot.edges.store import parse_iso
+from bot.domain import OPEN_STATES_SQL
+from bot.edges.store import Store, iso, parse_iso
 from bot.runtime import Runtime
 
 log = logging.getLogger("sellerbot")
 
 
+class DueCases:
+    """The cases of a catch-up summary, numbered by urgency, read from SQLite row by row.
+
+    Re-iterable (each pass is a new query) so the template can loop over it without the
+    shell ever holding one object per case; `first` is the most urgent row, for the subject.
+    """
+
+    def __init__(self, store: Store, now: datetime, lang: str) -> None:
+        self.store, self.now, self.lang = store, now, lang
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for number, (ref, kind, state, order_id, marketplace, deadline) in enumerate(
+                self.store.due_cases_by_urgency(self.now), start=1):
+            when = parse_iso(deadline)
+            yield {"number": number, "ref": ref, "kind": kind, "state": state,
+                   "order_id": order_id, "marketplace": marketplace, "deadline": when,
+                   "overdue": when is not None and when <= self.now,
+                   "time_left": humanize_remaining(when - self.now, self.lang)
+                   if when is not None else ""}
+
+    def first(self) -> dict[str, Any] | None:
+        return next(iter(self), None)
+
+
 class ReminderFlow(Runtime):
-    """Due reminder rows -> reminder or missed-deadline mails."""
+    """Due reminder rows -> reminder or missed-deadline mails, or one catch-up summary."""
 
     def send_due_reminders(self) -> int:
         now = self.clock.now()
+        if self.store.due_case_count(now, OPEN_STATES_SQL) > self.catch_up_threshold:
+            return self._catch_up(now)
         by_case: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in self.store.due_reminders(now):
             by_case[row["case_id"]].append(row)
@@ -67,3 +97,32 @@ class ReminderFlow(Runtime):
                            to=self._recipients(with_backup=last), extra={"last": last})
         return 1
 
+
+    def _catch_up(self, now: datetime) -> int:
+        """Many cases due at once (the daemon was down): one summary listing every one of
+        them, most urgent first, numbered so `AUTORISER 1 3` in a reply acts on them.
+
+        Set-wise SQL in one transaction: settled cases' reminders are cancelled, snoozed
+        ones kept for later, missed deadlines get their deadline_missed event; reminders
+        still ahead stay pending, so escalations before a deadline still go out.
+        """
+        lang = self.settings.seller.language
+        with self.store.transaction():
+            self.store.settle_unneeded_due(now, OPEN_STATES_SQL)
+            rows = DueCases(self.store, now, lang)
+            count = self.store.due_case_count(now, OPEN_STATES_SQL)
+            late = self.store.due_case_overdue(now)
+            numbering = dict(enumerate((r[0] for r in self.store.due_cases_by_urgency(now)),
+                                       start=1))
+            message_id = self._email_seller(
+                None, "catch_up_reminders", now, effect_key=f"catch-up-reminders:{iso(now)}",
+                to=self._recipients(with_backup=late > 0),
+                extra={"cases": rows, "count": count, "late": late, "first": rows.first()})
+            # Replies resolve numbers through the digests table (by Message-ID); the
+            # local_date column is unique per digest day, so the summary gets its own key.
+            self.store.save_digest(message_id, f"catch-up {iso(now)}", numbering, now)
+            self.store.close_due_after_catch_up(
+                now, "deadline passed while sellerbot was stopped: listed in the catch-up "
+                     "summary")
+        log.info("catch-up summary: %d case(s) due at once, %d overdue", count, late)
+        return 1

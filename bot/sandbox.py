@@ -165,8 +165,11 @@ class SmtpSink:
     def __init__(self, host: str = LOOPBACK, port: int = 0, *,
                  on_message: Callable[[ReceivedMessage], None] | None = None,
                  auth: tuple[str, str] | None = None,
-                 server_hostname: str = "sink.sellerbot.test") -> None:
+                 server_hostname: str = "sink.sellerbot.test",
+                 data_size_limit: int | None = None) -> None:
         self.host = host
+        #: SIZE advertised in EHLO and enforced (552), as a real relay's limit; None: aiosmtpd's
+        self.data_size_limit = data_size_limit
         self.port = port or free_port(host)
         self.on_message = on_message
         self.auth = auth
@@ -191,6 +194,8 @@ class SmtpSink:
             return self
         kwargs: dict[str, Any] = {"server_hostname": self.server_hostname,
                                   "ident": "sellerbot SmtpSink"}
+        if self.data_size_limit is not None:
+            kwargs["data_size_limit"] = self.data_size_limit
         if self.auth is not None:
             kwargs.update(authenticator=_Authenticator(*self.auth), auth_require_tls=False)
         controller = Controller(_SinkHandler(self), hostname=self.host, port=self.port,

@@ -25,7 +25,7 @@ INJECT = "Great product\r\nBcc: evil@example.com\r\n\r\nhello"
 # command_result's HTML is the text part in the layout: its many result kinds stay in one place.
 HAND_WRITTEN_HTML = ("new_case", "reminder")
 CASE_TEMPLATES = ("new_case", "reminder", "missed")
-MAILBOX_WIDE = ("catch_up", "digest", "ship_list")  # about several cases at once: no single ref in the subject
+MAILBOX_WIDE = ("catch_up", "catch_up_reminders", "digest", "ship_list")  # about several cases at once: no single ref in the subject
 
 ITEM = {"title": "Lampe de bureau LED <Pro> & co", "asin": "B0ABCDEF12", "sku": "LAMP-01",
         "qty": 2, "price": {"value": 39.9, "currency": "EUR"}}
@@ -192,9 +192,19 @@ def _digests() -> list[dict[str, Any]]:
         {"open_cases": open_cases, "done_last_24h": done, "claims_this_month": 3,
          "debited_this_month": [{"currency": "EUR", "value": 129.5, "claims": 2},
                                 {"currency": "GBP", "value": 12.0, "claims": 1}],
-         "numbering": {c["number"]: c["ref"] for c in open_cases}},
+         "numbering": {c["number"]: c["ref"] for c in open_cases}, "total_open": 4,
+         "overdue_total": 1, "more_by_kind": [], "more_count": 0, "done_more": 0,
+         "attachment": "sellerbot-deadlines.ics"},
+        # a large shop: the most urgent in full, the rest counted, the list attached
+        {"open_cases": open_cases[:2], "done_last_24h": done, "claims_this_month": 3,
+         "debited_this_month": [], "numbering": {c["number"]: c["ref"] for c in open_cases},
+         "total_open": 1002, "overdue_total": 1,
+         "more_by_kind": [{"awaiting": "decide_return", "count": 900},
+                          {"awaiting": "answer_claim", "count": 100}],
+         "more_count": 1000, "done_more": 1, "attachment": "sellerbot-cases.zip"},
         {"open_cases": [], "done_last_24h": [], "claims_this_month": 0,
-         "debited_this_month": [], "numbering": {}},
+         "debited_this_month": [], "numbering": {}, "total_open": 0, "overdue_total": 0,
+         "more_by_kind": [], "more_count": 0, "done_more": 0, "attachment": None},
     ]
 
 
@@ -241,6 +251,14 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
             _context(lang, None, digest=_digests()[1], health=_health())]
     if name == "ship_list":
         return [_context(lang, None, ship=ship) for ship in _ship_lists()]
+    if name == "catch_up_reminders":  # as bot.reminders.DueCases yields them
+        rows = [{**c, "number": n, "overdue": n == 1,
+                 "time_left": "en retard de 2 h" if n == 1 else "dans 3 j 1 h"}
+                for n, c in enumerate((cases["claim_granted"], cases["message"],
+                                       cases["return"]), start=1)]
+        rows[0]["order_id"] = XSS
+        return [_context(lang, None, cases=rows, count=len(rows), late=1, first=rows[0]),
+                _context(lang, None, cases=rows[2:], count=1, late=0, first=rows[2])]
     if name == "intake_down":
         return [_context(lang, None, minutes=42, mailbox="ventes@imap.example.net",
                          reason="ConnectionRefusedError: " + XSS)]
@@ -342,6 +360,10 @@ def test_renders(loc: str, name: str) -> None:
         case = ctx["case"]
         if case is not None and name not in MAILBOX_WIDE:
             assert case["ref"] in subject
+        if name == "catch_up_reminders":  # the most urgent case's order and deadline
+            assert ctx["first"]["order_id"] in subject or "\n" in ctx["first"]["order_id"]
+            assert _fmt_dt(ctx["first"]["deadline"], TZ) in subject
+            assert all(c["ref"] in text for c in ctx["cases"])
         if name in CASE_TEMPLATES:
             assert case["order_id"] in subject
             assert _fmt_dt(case["deadline"], TZ) in subject

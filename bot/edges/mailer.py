@@ -43,19 +43,49 @@ class SmtpTarget:
     token: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
 
+def _connect(target: SmtpTarget) -> smtplib.SMTP:
+    if target.security == "ssl":
+        return smtplib.SMTP_SSL(target.host, target.port, timeout=target.timeout,
+                                context=ssl.create_default_context())
+    return smtplib.SMTP(target.host, target.port, timeout=target.timeout)
+
+
+def _size_limit(client: smtplib.SMTP) -> int | None:
+    """The server's SIZE (RFC 1870) from EHLO, None when it states none (or 0: no limit)."""
+    client.ehlo_or_helo_if_needed()
+    try:
+        size = int(client.esmtp_features.get("size", "0").split()[0] or 0)
+    except (ValueError, IndexError):
+        return None
+    return size or None
+
+
+def max_message_size(target: SmtpTarget) -> int | None:
+    """Ask the server its SIZE before building a big message (the digest); None when the
+    server states no limit or cannot be reached now (the send will tell then)."""
+    try:
+        with _connect(target) as client:
+            if target.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+                client.ehlo()
+            return _size_limit(client)
+    except (OSError, smtplib.SMTPException):
+        return None
+
+
 def send(target: SmtpTarget, sender: str, recipients: list[str], raw: bytes) -> None:
     # smtplib sends bytes as they are: SMTP wants CRLF line ends on the wire.
     raw = re.sub(rb"\r?\n", b"\r\n", raw)
     try:
-        if target.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(target.host, target.port,
-                                                    timeout=target.timeout,
-                                                    context=ssl.create_default_context())
-        else:
-            client = smtplib.SMTP(target.host, target.port, timeout=target.timeout)
+        client = _connect(target)
         with client:
             if target.security == "starttls":
                 client.starttls(context=ssl.create_default_context())
+            limit = _size_limit(client)
+            if limit is not None and len(raw) > limit:
+                # Never sendable to this server as it is: say so instead of a bare 552.
+                raise PermanentSendError(f"message of {len(raw)} bytes is over the server's "
+                                         f"SIZE {limit}")
             if target.username and target.token is not None:
                 try:
                     token = target.token()

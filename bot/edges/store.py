@@ -116,9 +116,19 @@ SELLER_MAIL_DOWN_SINCE_SQL = (
     "where w.at is not null")
 
 
+def _m003_open_by_urgency(db: sqlite_utils.Database) -> None:
+    """`sellerbot status` and the digest read open cases most urgent first: a covering
+    partial index in that order answers them without a sort or a table lookup."""
+    from bot.domain import OPEN_STATES_SQL
+    db.execute("create index if not exists idx_cases_open_urgency on cases("
+               "deadline is null, deadline, ref, kind, state, order_id, marketplace) "
+               f"where state in ({OPEN_STATES_SQL})")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("001_initial", _m001_initial),
     ("002_digests", _m002_digests),
+    ("003_open_by_urgency", _m003_open_by_urgency),
 ]
 
 
@@ -333,6 +343,57 @@ class Store:
     def reminders(self, case_id: int) -> list[dict[str, Any]]:
         return list(self.db["reminders"].rows_where("case_id = ?", [case_id], order_by="due_at"))
 
+    # -- catch-up after downtime: set-wise, streamed, never one Python object per case ----
+    _DUE = "select case_id from reminders where status = 'pending' and due_at <= :now"
+
+    def due_case_count(self, now: datetime, open_states_sql: str) -> int:
+        """Open, unsnoozed cases with at least one reminder due: decides per-case vs summary."""
+        return int(self.conn.execute(
+            f"select count(*) from cases where id in ({self._DUE}) and state in "
+            f"({open_states_sql}) and (snoozed_until is null or snoozed_until <= :now)",
+            {"now": iso(now)}).fetchone()[0])
+
+    def settle_unneeded_due(self, now: datetime, open_states_sql: str) -> None:
+        """Due reminders of settled cases are cancelled, of snoozed cases marked snoozed."""
+        args = {"now": iso(now)}
+        self.conn.execute(
+            "update reminders set status = 'cancelled', sent_at = :now where status = "
+            "'pending' and due_at <= :now and case_id in (select id from cases where state "
+            f"not in ({open_states_sql}))", args)
+        self.conn.execute(
+            "update reminders set status = 'snoozed', sent_at = :now where status = "
+            "'pending' and due_at <= :now and case_id in (select id from cases where "
+            "snoozed_until > :now)", args)
+
+    def due_cases_by_urgency(self, now: datetime) -> Iterator[tuple[Any, ...]]:
+        """(ref, kind, state, order_id, marketplace, deadline) of the cases with a due
+        reminder, most overdue first then by deadline: a cursor, read row by row."""
+        return iter(self.conn.execute(
+            "select ref, kind, state, order_id, marketplace, deadline from cases "
+            f"where id in ({self._DUE}) order by deadline is null, deadline, ref",
+            {"now": iso(now)}))
+
+    def due_case_overdue(self, now: datetime) -> int:
+        return int(self.conn.execute(
+            f"select count(*) from cases where id in ({self._DUE}) and deadline <= :now",
+            {"now": iso(now)}).fetchone()[0])
+
+    def close_due_after_catch_up(self, now: datetime, reason: str) -> None:
+        """After the summary: a case whose deadline passed gets its deadline_missed event
+        and no more reminders; the others' due reminders are merged, later ones stay armed."""
+        args = {"now": iso(now), "reason": reason}
+        missed = f"select id from cases where id in ({self._DUE}) and deadline <= :now"
+        self.conn.execute(
+            "insert into events (case_id, at, kind, source_message_id, from_state, to_state, "
+            "reason, data) select id, :now, 'deadline_missed', null, state, null, :reason, "
+            f"'{{}}' from cases where id in ({missed})", args)
+        self.conn.execute(
+            "update reminders set status = case when due_at <= :now then 'merged' else "
+            "'cancelled' end, sent_at = :now where status = 'pending' and case_id in "
+            f"({missed})", args)
+        self.conn.execute("update reminders set status = 'merged', sent_at = :now where "
+                          "status = 'pending' and due_at <= :now", args)
+
     # -- outbox ---------------------------------------------------------------------------
     def enqueue(self, *, kind: str, effect_key: str, payload: dict[str, Any], now: datetime,
                 case_id: int | None = None, message_id: str | None = None,
@@ -446,8 +507,9 @@ class Store:
                     now: datetime) -> None:
         self.db.execute("insert or ignore into digests(message_id, local_date, created_at, "
                         "numbering) values (?, ?, ?, ?)",
-                        [message_id, local_date, iso(now),
-                         json.dumps({str(k): v for k, v in numbering.items()})])
+                        [message_id, local_date, iso(now),  # no second dict of 100,000 keys
+                         "{" + ",".join(f'"{k}":{json.dumps(v)}' for k, v in numbering.items())
+                         + "}"])
 
     def digest_numbering(self, message_ids: list[str]) -> dict[int, str] | None:
         """{number: case ref} of the digest one of `message_ids` names (a reply's
