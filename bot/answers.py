@@ -27,6 +27,28 @@ from bot.runtime import Runtime, mask
 
 log = logging.getLogger("sellerbot")
 
+
+def relay_mail(settings: Any, alias: str, subject: str, text: str, now: datetime, *,
+               thread: str | None = None, lang: str | None = None) -> tuple[EmailMessage, str]:
+    """A mail to a buyer through Amazon's relay, from the sender the seller approved: the one
+    builder for every buyer answer (headers checked, threaded when there is a thread)."""
+    msg = EmailMessage()
+    local, domain = settings.buyer.sender.split("@", 1)
+    msg["From"] = Address(header_safe(settings.buyer.sender_name or settings.seller.name, 80),
+                          local, domain)
+    msg["To"] = alias
+    msg["Subject"] = header_safe(subject, 200)
+    msg["Date"] = format_datetime(now)
+    message_id = make_msgid(domain=domain)
+    msg["Message-ID"] = message_id
+    if thread:
+        msg["In-Reply-To"] = thread
+        msg["References"] = thread
+    msg.set_content(text)
+    if lang:
+        msg["Content-Language"] = lang  # after set_content, which drops Content-* headers
+    return msg, message_id
+
 #: Marketplace -> language Amazon and the buyer use there.
 MARKETPLACE_LANG = {"amazon.fr": "fr", "amazon.de": "de", "amazon.it": "it",
                     "amazon.es": "es", "amazon.co.uk": "en", "amazon.com": "en",
@@ -82,19 +104,7 @@ class AnswerFlow(Runtime):
                             "url": contact, "message": text,
                             "why": "no_sender" if alias else "no_relay"})
             return None
-        msg = EmailMessage()
-        local, domain = s.buyer.sender.split("@", 1)
-        msg["From"] = Address(header_safe(s.buyer.sender_name or s.seller.name, 80), local,
-                              domain)
-        msg["To"] = alias
-        msg["Subject"] = header_safe(subject, 200)
-        msg["Date"] = format_datetime(now)
-        message_id = make_msgid(domain=domain)
-        msg["Message-ID"] = message_id
-        if thread:
-            msg["In-Reply-To"] = thread
-            msg["References"] = thread
-        msg.set_content(text)
+        msg, message_id = relay_mail(s, alias, subject, text, now, thread=thread)
         key = f"buyer:{case['ref']}:{command}:{source}"
         self.store.enqueue(kind="email", effect_key=key,
                            now=now, case_id=case["id"], message_id=message_id,

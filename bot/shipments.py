@@ -14,13 +14,10 @@ import json
 import logging
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.answers import MARKETPLACE_LANG
+from bot.answers import MARKETPLACE_LANG, relay_mail
 from bot.core.guardrails import check_buyer_message
 from bot.core.intent import claim_risks
 from bot.core.shipping import (
@@ -35,7 +32,7 @@ from bot.core.shipping import (
 )
 from bot.core.tracking import normalise
 from bot.domain import Command, Kind, Notice
-from bot.edges.render import header_safe, long_date, wire
+from bot.edges.render import long_date, wire
 from bot.edges.store import iso
 from bot.runtime import Runtime, mask
 
@@ -273,22 +270,12 @@ class ShipmentFlow(Runtime):
                                  "known": True, "lang": lang, "message": text,
                                  "cancel_url": cancel_order_url(order_id, marketplace)}
         s = self.settings
-        if alias is None or not s.buyer.sender:
+        if alias is None or not s.buyer.sender or not s.buyer.answers:
             entry.update(ok=True, text="oos_paste", why="no_sender" if alias else "no_relay",
                          url=f"https://{seller_central_host(marketplace)}/messaging/contact?"
                              f"orderID={order_id}")
         else:
-            msg = EmailMessage()
-            local, domain = s.buyer.sender.split("@", 1)
-            msg["From"] = Address(header_safe(s.buyer.sender_name or s.seller.name, 80), local,
-                                  domain)
-            msg["To"] = alias
-            msg["Subject"] = header_safe(subject, 200)
-            msg["Date"] = format_datetime(now)
-            message_id = make_msgid(domain=domain)
-            msg["Message-ID"] = message_id
-            msg.set_content(text)
-            msg["Content-Language"] = lang  # after set_content, which drops Content-* headers
+            msg, message_id = relay_mail(s, alias, subject, text, now, lang=lang)
             self.store.enqueue(kind="email", effect_key=f"buyer-oos:{order_id}:{source}",
                                now=now, message_id=message_id,
                                payload={"from": s.buyer.sender, "to": [alias], "raw": wire(msg),
