@@ -36,7 +36,7 @@ from common import (ROOT, emit_json, seed_maildir, self_peak_rss_mb, sellerbot_c
 
 sys.path.insert(0, str(ROOT))
 from generate import RELEVANT, generate_detailed  # noqa: E402
-from bot.sandbox import SmtpSink  # noqa: E402
+from bot.demo.sandbox import SmtpSink  # noqa: E402
 from tests.dovecot import DovecotServer  # noqa: E402
 
 

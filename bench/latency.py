@@ -1,7 +1,7 @@
 """Mail-to-notice latency of the daemon in IMAP IDLE, next to Dovecot's own IDLE push time.
 
 A private Dovecot (tests/dovecot.py), an in-process SmtpSink, and `sellerbot run --config …`
-(a subprocess by default; `--in-process` runs bot.daemon.Daemon with SystemClock in this
+(a subprocess by default; `--in-process` runs bot.app.daemon.Daemon with SystemClock in this
 process instead). For each sample a fresh French return request (unique order id, Date = now)
 is APPENDed over a connection kept open; we time from APPEND returning to:
   push   : the EXISTS seen by another imapclient connection in IDLE (Dovecot alone), two ways:
@@ -38,7 +38,7 @@ from common import (ROOT, emit_json, median, percentile, rss_kb, sellerbot_cmd, 
 
 sys.path.insert(0, str(ROOT))
 from generate import _Rand, return_request  # noqa: E402
-from bot.sandbox import SmtpSink  # noqa: E402
+from bot.demo.sandbox import SmtpSink  # noqa: E402
 from tests.dovecot import DovecotServer  # noqa: E402
 
 
@@ -138,9 +138,9 @@ def main() -> int:
         config = write_config(tmp / "config.toml", database=db, smtp=sink.address,
                               imap=(server.host, server.port, server.user, server.password))
         if args.in_process:
-            from bot.clock import SystemClock
-            from bot.config import load_settings
-            from bot.daemon import Daemon
+            from bot.edges.clock import SystemClock
+            from bot.edges.config import load_settings
+            from bot.app.daemon import Daemon
 
             daemon = Daemon(load_settings(config), SystemClock())
             daemon.start()

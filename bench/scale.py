@@ -45,7 +45,7 @@ from latency import NotifyListener
 
 sys.path.insert(0, str(ROOT))
 from bot.edges.store import Store, iso  # noqa: E402
-from bot.sandbox import SmtpSink  # noqa: E402
+from bot.demo.sandbox import SmtpSink  # noqa: E402
 
 STATES = (("return", "return_requested", "R", 45), ("message", "message_awaiting_reply", "M", 40),
           ("claim", "claim_info_requested", "C", 10), ("claim", "claim_granted", "C", 5))

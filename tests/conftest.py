@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # `from dovecot import ...` in tests
 
-from bot.sandbox import ActionLinkStandIn, SmtpSink  # noqa: E402
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink  # noqa: E402
 from dovecot import DovecotError, DovecotServer  # noqa: E402
 from timeshift import CLOCK_ENV, at  # noqa: E402
 

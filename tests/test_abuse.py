@@ -1,6 +1,6 @@
 """Abuse: what an attacker (or a confused mailbox) can send sellerbot, on real loopback servers.
 
-Everything runs in-process through `bot.service.Service` with a real SQLite store, a real
+Everything runs in-process through `bot.app.service.Service` with a real SQLite store, a real
 aiosmtpd sink and the real HTTP stand-in for Seller Central (no Dovecot needed, so these are
 fast and unmarked): forged senders on commands, replayed / expired / tampered reply tokens,
 commands that only appear in quoted text, lookalike Amazon senders, action links that leave
@@ -29,11 +29,11 @@ from urllib.parse import quote
 import pytest
 from timeshift import at, ref, shift_mail
 
-from bot.clock import FixedClock
-from bot.config import Settings, settings_from_dict
+from bot.edges.clock import FixedClock
+from bot.edges.config import Settings, settings_from_dict
 from bot.edges.store import Store
-from bot.sandbox import ActionLinkStandIn, ReceivedMessage, SmtpSink
-from bot.service import Service
+from bot.demo.sandbox import ActionLinkStandIn, ReceivedMessage, SmtpSink
+from bot.app.service import Service
 
 CORPUS = Path(__file__).parent / "corpus"
 RETURN_02 = shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())

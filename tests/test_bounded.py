@@ -24,11 +24,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from bot.clock import FixedClock
+from bot.edges.clock import FixedClock
 from bot.core.parse import mime, parse_message
-from bot.daemon import Daemon
+from bot.app.daemon import Daemon
 from bot.edges.workers import OverBudget, WorkerPool
-from bot.service import Origin
+from bot.app.service import Origin
 from tests.test_abuse import CORPUS, return_request_for
 from tests.test_e2e_skeleton import START, WAIT, Running, make_settings
 
@@ -131,8 +131,8 @@ def intake_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     of its intake (what the IMAP watchers and the SMTP intake call)."""
     import threading
 
-    from bot.config import settings_from_dict
-    from bot.sandbox import ActionLinkStandIn, SmtpSink
+    from bot.edges.config import settings_from_dict
+    from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
 
     tmp = tmp_path_factory.mktemp("fuzz")
     with SmtpSink() as sink, ActionLinkStandIn() as standin:

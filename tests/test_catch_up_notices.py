@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FixedClock
+from bot.edges.clock import FixedClock
 from tests.test_e2e_skeleton import WAIT, Running, make_settings
 from tests.test_intake import NOW, return_request
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from bot.sandbox import ReceivedMessage, SmtpSink
+from bot.app.cli import main
+from bot.demo.sandbox import ReceivedMessage, SmtpSink
 from tests.test_config_example import minimal_text
 
 pytestmark = pytest.mark.servers

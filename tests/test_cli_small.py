@@ -12,9 +12,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from rich.console import Console
 
-from bot.cli import main, status_table
-from bot.clock import FixedClock
-from bot.sandbox import ActionLinkStandIn, SmtpSink
+from bot.app.cli import main, status_table
+from bot.edges.clock import FixedClock
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
 from timeshift import ref
 
 from tests.test_abuse import BOT, RETURN_02, SELLER, START, WAIT, make_service, parsed, seller_reply

@@ -1,4 +1,4 @@
-"""One clock: the injected one. Unit tests of bot.clock, and a scan that keeps every other
+"""One clock: the injected one. Unit tests of bot.edges.clock, and a scan that keeps every other
 module of bot/ from reading the wall clock behind its back (like the layering test)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from timeshift import at
 
-from bot.clock import (CLOCK_START_ENV, ClockStartError, FixedClock, SystemClock,
+from bot.edges.clock import (CLOCK_START_ENV, ClockStartError, FixedClock, SystemClock,
                        clock_from_env, parse_clock_start, wall_after)
 from bot.edges.scheduler import WakeScheduler
 
@@ -24,9 +24,9 @@ WALL_READS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today")
 # Where a plain SystemClock() (wall time, ignoring SELLERBOT_CLOCK_START) is right, and why.
 WALL_CLOCK_ALLOWED = {  # path under bot/ (a folder ends with /)
     "edges/oauth/": "token lifetimes are the provider's wall time",
-    "ops.py": "the OAuth check of `check-config --connect` (provider wall time)",
+    "app/ops.py": "the OAuth check of `check-config --connect` (provider wall time)",
     "edges/metrics.py": "only a default; the daemon hands its own clock",
-    "sandbox.py": "the loopback stand-in servers keep the real clock, as servers do",
+    "demo/sandbox.py": "the loopback stand-in servers keep the real clock, as servers do",
 }
 
 
@@ -50,7 +50,7 @@ def _wall_reads(path: Path) -> list[str]:
         if isinstance(func, ast.Name) and func.id == "SystemClock" and not node.args and \
                 not _wall_clock_allowed(path):
             found.append(f"SystemClock() line {node.lineno} (use the injected clock, or "
-                         "bot.clock.clock_from_env at the command line)")
+                         "bot.edges.clock.clock_from_env at the command line)")
     return found
 
 

@@ -12,7 +12,7 @@ from bot.core.commands import (
     parse_commands,
     parse_duration,
 )
-from bot.domain import Command
+from bot.core.domain import Command
 
 C = Command
 

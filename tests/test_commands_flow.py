@@ -12,10 +12,10 @@ import icalendar
 import pytest
 from timeshift import PARIS, at, paris, ref, shift_mail
 
-from bot.clock import FixedClock
+from bot.edges.clock import FixedClock
 from bot.edges.store import parse_iso
-from bot.sandbox import ActionLinkStandIn, SmtpSink
-from bot.service import Service
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
+from bot.app.service import Service
 from tests.test_abuse import (CORPUS, SELLER, START, WAIT, make_service, parsed,
                               return_request_for, seller_reply)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.edges.config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.toml"
@@ -96,7 +96,7 @@ def test_sku_override_file_errors_name_the_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"policy\.sku_overrides_file: .*line 3"):
         load_settings(path)
     overrides.write_text("sku;action\nLAMP-1;authorize\nLAMP-2;manual # fragile\n")
-    from bot.config import load_sku_overrides
+    from bot.edges.config import load_sku_overrides
     assert load_sku_overrides(overrides) == {"LAMP-1": "authorize", "LAMP-2": "manual"}
 
 

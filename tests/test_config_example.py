@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.config import Settings, settings_from_dict
+from bot.edges.config import Settings, settings_from_dict
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 REFERENCE_MARK = "# ================================ REFERENCE"

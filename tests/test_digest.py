@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from bot.digest import build_digest, calendar_ics, event_uid, open_case_rows
+from bot.flows.digest import build_digest, calendar_ics, event_uid, open_case_rows
 from bot.edges.render import LOCALES, Renderer, _fmt_dt
 from bot.edges.store import Store, iso
 

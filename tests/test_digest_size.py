@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from timeshift import at
 
-from bot.clock import FixedClock
-from bot.digest import CSV_PLAIN_MAX_ROWS, FULL_CASES
+from bot.edges.clock import FixedClock
+from bot.flows.digest import CSV_PLAIN_MAX_ROWS, FULL_CASES
 from bot.edges.mailer import PermanentSendError, SmtpTarget, max_message_size, send
 from bot.edges.store import iso
-from bot.sandbox import ActionLinkStandIn, SmtpSink
-from bot.service import Service
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
+from bot.app.service import Service
 from tests.test_abuse import WAIT, make_service, parsed
 
 NOW = at(2026, 11, 22, 9, 0)

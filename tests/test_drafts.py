@@ -25,7 +25,7 @@ def _claim(reason: str = "Item not received", state: str = "claim_info_requested
 
 
 def _evidence(**order: Any) -> dict[str, Any]:
-    """The shape of bot.orders_import.case_evidence."""
+    """The shape of bot.flows.orders_import.case_evidence."""
     base = {"known": True, "carrier": None, "tracking": None, "ship_date": None,
             "signature": None, "buy_shipping": None, "items": [], "value": None,
             "delivery": {"ship_city": "Lyon", "ship_postal_code": "69003"}}

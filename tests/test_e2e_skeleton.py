@@ -20,9 +20,9 @@ from urllib.parse import parse_qs
 import pytest
 from timeshift import at, paris, ref, shift_mail
 
-from bot.clock import FixedClock
-from bot.config import Settings, settings_from_dict
-from bot.daemon import AlreadyRunning, Daemon
+from bot.edges.clock import FixedClock
+from bot.edges.config import Settings, settings_from_dict
+from bot.app.daemon import AlreadyRunning, Daemon
 from bot.edges.store import Store
 
 pytestmark = pytest.mark.servers
@@ -263,7 +263,7 @@ def test_smtp_intake_feeds_the_same_pipeline(tmp_path: Path, dovecot, smtp_sink,
                                              link_standin, clock: FixedClock) -> None:
     import smtplib
 
-    from bot.sandbox import free_port
+    from bot.demo.sandbox import free_port
 
     port = free_port()
     settings = make_settings(tmp_path / "i.db", dovecot, smtp_sink, link_standin,

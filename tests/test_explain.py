@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from timeshift import at, paris, ref, shift_mail
 
-from bot.clock import FixedClock
-from bot.config import Settings, settings_from_dict
+from bot.edges.clock import FixedClock
+from bot.edges.config import Settings, settings_from_dict
 from bot.edges.store import Store
-from bot.explain import eml_folder_lookup, explain_case, export_evidence
-from bot.orders_import import import_orders
-from bot.service import Service
+from bot.app.explain import eml_folder_lookup, explain_case, export_evidence
+from bot.flows.orders_import import import_orders
+from bot.app.service import Service
 
 CORPUS = Path(__file__).parent / "corpus"
 REQUEST = CORPUS / "02_fr_return_request_multipart.eml"

@@ -25,11 +25,11 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config import load_settings
+from bot.edges.clock import FixedClock
+from bot.edges.config import load_settings
 from bot.edges.store import Store, parse_iso
-from bot.explain import explain_case
-from bot.sandbox import ReceivedMessage, SmtpSink
+from bot.app.explain import explain_case
+from bot.demo.sandbox import ReceivedMessage, SmtpSink
 from tests.test_check_config import filled_minimal
 from tests.test_e2e_skeleton import Running, seller_reply
 from tests.timeshift import at, shift_mail

@@ -11,9 +11,9 @@ from email.policy import default as default_policy
 from email.utils import format_datetime
 from pathlib import Path
 
-from bot.clock import FixedClock
-from bot.explain import explain_case
-from bot.sandbox import ActionLinkStandIn, SmtpSink
+from bot.edges.clock import FixedClock
+from bot.app.explain import explain_case
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
 from tests.test_abuse import BOT, CORPUS, WAIT, make_service, parsed
 from tests.timeshift import at, shift_mail
 

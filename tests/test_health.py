@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from timeshift import PARIS, at
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.edges.store import Store, iso
-from bot.health import store_health
+from bot.flows.health import store_health
 
 NOW = at(2026, 11, 22, 9, 0)  # the suite's CLI clock (tests/conftest.py)
 TZ = "Europe/Paris"
@@ -167,7 +167,7 @@ security = "none"
 
 
 def test_digest_warns_naming_the_orders(tmp_path: Path, smtp_sink, link_standin) -> None:  # type: ignore[no-untyped-def]
-    from bot.clock import FixedClock
+    from bot.edges.clock import FixedClock
     from tests.test_abuse import WAIT, make_service, parsed
 
     svc = make_service(tmp_path, smtp_sink, link_standin, FixedClock(NOW),
@@ -191,7 +191,7 @@ def test_digest_warns_naming_the_orders(tmp_path: Path, smtp_sink, link_standin)
 
 
 def test_no_health_section_without_data(tmp_path: Path, smtp_sink, link_standin) -> None:  # type: ignore[no-untyped-def]
-    from bot.clock import FixedClock
+    from bot.edges.clock import FixedClock
     from tests.test_abuse import WAIT, make_service, parsed
 
     svc = make_service(tmp_path, smtp_sink, link_standin, FixedClock(NOW),

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from timeshift import at, shift_mail
 
-from bot.clock import FixedClock
+from bot.edges.clock import FixedClock
 from bot.core.triage import is_candidate
-from bot.daemon import Daemon
+from bot.app.daemon import Daemon
 from tests.test_e2e_skeleton import WAIT, Running, make_settings
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -170,7 +170,7 @@ def test_processed_mail_is_left_in_place_by_default_or_moved(tmp_path: Path, dov
 def test_backfill_dry_run_then_real(tmp_path: Path, dovecot, smtp_sink, link_standin) -> None:  # type: ignore[no-untyped-def]
     from click.testing import CliRunner
 
-    from bot.cli import main
+    from bot.app.cli import main
 
     for name in ("02_fr_return_request_multipart.eml", "08_fr_claim_filed.eml",
                  "13_fr_buyer_message.eml"):
@@ -249,7 +249,7 @@ def test_start_errors_are_one_clear_line(tmp_path: Path, dovecot, smtp_sink, lin
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from bot.cli import main
+    from bot.app.cli import main
     from tests.test_outbox_crash import write_config
 
     config = write_config(tmp_path, dovecot, smtp_sink, link_standin)

@@ -1,5 +1,7 @@
-"""Dependencies point inward: bot/core is pure (no I/O library, no shell module), and each
-adapter in bot/edges wraps its own library without importing the core or another adapter."""
+"""Dependencies point inward, as docs/architecture.md draws them:
+app -> flows -> {core, edges} -> core.domain. bot/core is pure (no I/O library, no shell module);
+each adapter in bot/edges wraps its own library without importing the core or another adapter;
+a flow never reaches up into the app or the demo; only the command line knows the demo."""
 
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ BOT = Path(__file__).resolve().parent.parent / "bot"
 IO_LIBRARIES = {"imapclient", "aiosmtpd", "smtplib", "sqlite3", "sqlite_utils", "socket",
                 "urllib.request", "http.client", "http.server", "apscheduler", "jinja2",
                 "subprocess", "requests", "os", "shutil"}
-CORE_MAY_USE = {"bot.domain", "bot.core", "selectolax", "mailparser_reply", "authres",
+CORE_MAY_USE = {"bot.core", "selectolax", "mailparser_reply", "authres",
                 "holidays"}
-EDGE_MAY_USE = {"bot.domain", "bot.clock"}
+EDGE_MAY_USE = {"bot.core.domain", "bot.edges.clock"}
 
 
 def _package(path: Path) -> list[str]:
@@ -87,3 +89,35 @@ def test_a_library_is_wrapped_by_one_edge(library: str, edge: str) -> None:
              if any(_top(n) == library for n in imports(p))}
     assert users, f"nothing imports {library}"
     assert all(u == edge or u.startswith(edge + ".") for u in users), sorted(users)
+
+
+FLOWS = sorted((BOT / "flows").rglob("*.py"))
+TOP_LEVEL = {"__init__.py", "__main__.py", "core", "edges", "flows", "app", "demo"}
+
+
+@pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.name)
+def test_flows_use_only_the_core_the_edges_and_other_flows(path: Path) -> None:
+    for name in imports(path):
+        if name.startswith("bot"):
+            assert name.split(".")[1] in {"core", "edges", "flows"}, f"flows/{path.name} imports {name}"
+
+
+@pytest.mark.parametrize("path", sorted(p for p in BOT.rglob("*.py")
+                                        if p.relative_to(BOT).parts[0] not in {"app", "demo"}
+                                        and p.name != "__main__.py"),
+                         ids=lambda p: str(p.relative_to(BOT)))
+def test_nothing_below_the_app_imports_it_or_the_demo(path: Path) -> None:
+    for name in imports(path):
+        assert not name.startswith(("bot.app", "bot.demo")), f"{path.relative_to(BOT)} imports {name}"
+
+
+def test_only_the_command_line_knows_the_demo() -> None:
+    users = {str(p.relative_to(BOT)) for p in (BOT / "app").rglob("*.py")
+             if any(n.startswith("bot.demo") for n in imports(p))}
+    assert users <= {"app/cli.py"} or all(u.startswith("app/cli") for u in users), sorted(users)
+
+
+def test_the_top_level_shows_the_rooms() -> None:
+    """Seven entries: the flow reads from the listing (core, edges, flows, app, demo)."""
+    entries = {p.name for p in BOT.iterdir() if p.name != "__pycache__"}
+    assert entries == TOP_LEVEL, sorted(entries ^ TOP_LEVEL)

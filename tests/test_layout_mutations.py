@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.parse import parse_message
-from bot.domain import Kind
+from bot.core.domain import Kind
 from tests.layouts import (
     COLLEAGUE,
     DEV_LAYOUTS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import DEFAULT_ALLOWED_HOSTS
+from bot.edges.config import DEFAULT_ALLOWED_HOSTS
 from bot.edges import links
 
 AMAZON = "https://sellercentral.amazon.fr/gp/returns/list/v2?searchString=405-1&action=authorize"

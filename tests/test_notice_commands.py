@@ -10,8 +10,8 @@ import pytest
 
 from timeshift import ref, shift_mail
 
-from bot.clock import FixedClock
-from bot.sandbox import ActionLinkStandIn, SmtpSink
+from bot.edges.clock import FixedClock
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
 from tests.test_abuse import CORPUS, START, WAIT, make_service, parsed, seller_reply
 
 RETURN = shift_mail((CORPUS / "02_fr_return_request_multipart.eml").read_bytes())

@@ -31,14 +31,14 @@ from imapclient.exceptions import LoginError
 from prometheus_client.parser import text_string_to_metric_families
 from timeshift import at
 
-from bot.config import Settings, settings_from_dict
-from bot.daemon import InstanceLock
+from bot.edges.config import Settings, settings_from_dict
+from bot.app.daemon import InstanceLock
 from bot.edges import oauth
 from bot.edges.metrics import MetricsServer
 from bot.edges.oauth import OAuthError, OAuthToken
 from bot.edges.store import MIGRATIONS, Store
-from bot.ops import check_connections, check_imap, check_smtp, doctor, render_checks
-from bot.sandbox import SmtpSink, free_port
+from bot.app.ops import check_connections, check_imap, check_smtp, doctor, render_checks
+from bot.demo.sandbox import SmtpSink, free_port
 
 pytestmark = pytest.mark.servers
 
@@ -852,7 +852,7 @@ def test_check_connections_and_doctor_with_oauth2_settings(tmp_path: Path, oauth
                                                            monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
     """An `[imap.oauth2]` section, read by check_connections and doctor."""
-    from bot.config import OAuthSettings
+    from bot.edges.config import OAuthSettings
 
     server, introspection = oauth_dovecot
     introspection.tokens["access-1"] = "seller"
@@ -885,9 +885,9 @@ def test_revoked_sign_in_alerts_the_seller_at_once(tmp_path: Path, oauth_dovecot
                                                    smtp_sink: SmtpSink) -> None:
     """invalid_grant at the IMAP watcher: no waiting for the watchdog's minutes, one mail to
     the seller saying what to run, and the watcher backs off for minutes, not seconds."""
-    from bot.clock import FixedClock
-    from bot.config import OAuthSettings
-    from bot.daemon import Daemon
+    from bot.edges.clock import FixedClock
+    from bot.edges.config import OAuthSettings
+    from bot.app.daemon import Daemon
 
     server, _ = oauth_dovecot
     path = tmp_path / "token.json"  # expired on any clock, and the provider revoked it

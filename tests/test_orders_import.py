@@ -13,7 +13,7 @@ from bot.core.orders import (
     parse_order_file,
 )
 from bot.edges.store import Store
-from bot.orders_import import case_evidence, import_orders
+from bot.flows.orders_import import case_evidence, import_orders
 
 FIXTURES = Path(__file__).parent / "fixtures" / "orders"
 REPORT = FIXTURES / "all_orders_fr.txt"

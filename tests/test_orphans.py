@@ -25,8 +25,8 @@ from typing import Any
 
 import pytest
 
-from bot.daemon import InstanceLock
-from bot.sandbox import ActionLinkStandIn, SmtpSink
+from bot.app.daemon import InstanceLock
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
 from tests.test_abuse import return_request_for
 from tests.test_outbox_crash import CLOCK_START, write_config
 from tests.timeshift import clock_env
@@ -119,7 +119,7 @@ def test_a_leftover_of_a_dead_daemon_holding_the_lock_is_reclaimed(
     db = tmp_path / "state.db"
     script = textwrap.dedent("""
         import os, sys, time
-        from bot.daemon import InstanceLock
+        from bot.app.daemon import InstanceLock
         InstanceLock(sys.argv[1]).acquire()
         child = os.fork()
         if child == 0:            # an old-style forked worker: inherits the locked descriptor
@@ -133,7 +133,7 @@ def test_a_leftover_of_a_dead_daemon_holding_the_lock_is_reclaimed(
                          text=True, timeout=30, check=True, cwd=str(ROOT))
     orphan = int(out.stdout.strip())
     assert _state(orphan) is not None
-    from bot.ops import _lock_state
+    from bot.app.ops import _lock_state
     assert "leftover" in _lock_state(str(db)).detail  # what doctor shows meanwhile
     with caplog.at_level(logging.WARNING, logger="sellerbot.daemon"):
         lock = InstanceLock(str(db))
@@ -148,9 +148,9 @@ def test_a_leftover_of_a_dead_daemon_holding_the_lock_is_reclaimed(
 
 
 def test_a_live_daemon_is_never_reclaimed(tmp_path: Path) -> None:
-    from bot.daemon import AlreadyRunning
+    from bot.app.daemon import AlreadyRunning
     db = tmp_path / "state.db"
-    script = ("import sys, time\nfrom bot.daemon import InstanceLock\n"
+    script = ("import sys, time\nfrom bot.app.daemon import InstanceLock\n"
               "InstanceLock(sys.argv[1]).acquire()\nprint('locked', flush=True)\n"
               "time.sleep(120)\n")
     holder = subprocess.Popen([sys.executable, "-c", script, str(db)], stdout=subprocess.PIPE,

@@ -17,7 +17,7 @@ import pytest
 from bot.core.parse import parse_message
 from bot.core.parse.links import unwrap
 from bot.core.parse.mime import find_money
-from bot.domain import Kind, LinkRole, Money
+from bot.core.domain import Kind, LinkRole, Money
 
 FIX = Path(__file__).parent / "fixtures" / "parse"
 PARIS = ZoneInfo("Europe/Paris")

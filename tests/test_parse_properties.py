@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.parse import parse_message
-from bot.domain import Kind, Notice
+from bot.core.domain import Kind, Notice
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.eml"))
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "parse").glob("*.eml"))

@@ -8,7 +8,7 @@ import re
 import shlex
 from pathlib import Path
 
-from bot.cli import main
+from bot.app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

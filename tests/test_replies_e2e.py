@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from timeshift import shift_mail
 
-from bot.clock import FixedClock
+from bot.edges.clock import FixedClock
 from tests.test_e2e_skeleton import (BOT, CORPUS, SELLER, START, WAIT, Running, _message,
                                      make_settings)
 

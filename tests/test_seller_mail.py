@@ -26,12 +26,12 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FixedClock
+from bot.edges.clock import FixedClock
 from bot.edges.metrics import store_metrics
 from bot.edges.store import Store
-from bot.ops import doctor
-from bot.sandbox import ActionLinkStandIn, SmtpSink
-from bot.service import Origin, Service
+from bot.app.ops import doctor
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
+from bot.app.service import Origin, Service
 from tests.test_abuse import return_request_for, service_settings
 from tests.timeshift import at
 

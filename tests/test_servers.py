@@ -13,7 +13,7 @@ from email.utils import make_msgid
 import pytest
 from imapclient import IMAPClient
 
-from bot.sandbox import ActionLinkStandIn, SmtpSink
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
 from dovecot import DovecotServer
 
 pytestmark = pytest.mark.servers

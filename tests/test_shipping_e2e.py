@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from timeshift import PARIS, at, shift_mail
 
-from bot.clock import FixedClock
-from bot.config import Settings
+from bot.edges.clock import FixedClock
+from bot.edges.config import Settings
 from bot.edges.store import Store
 from tests.test_abuse import rewrite
 from tests.test_e2e_skeleton import WAIT, Running, make_settings, seller_reply

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from timeshift import PARIS, at, shift_mail
 
-from bot.clock import FixedClock
+from bot.edges.clock import FixedClock
 from bot.edges.render import long_date
-from bot.orders_import import import_orders
-from bot.sandbox import ActionLinkStandIn, SmtpSink
+from bot.flows.orders_import import import_orders
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
 from tests.test_abuse import (
     CORPUS,
     SELLER,

@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.decide import Change, Policy, decide, due_reminder_plan
 from bot.core.state import transition
-from bot.domain import CaseKind, CaseState, Item, Kind, Link, LinkRole, Money, Notice
+from bot.core.domain import CaseKind, CaseState, Item, Kind, Link, LinkRole, Money, Notice
 
 S = CaseState
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)

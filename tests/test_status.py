@@ -1,4 +1,4 @@
-"""`sellerbot status` (computed by SQLite in bot.status) gives what the per-case Python
+"""`sellerbot status` (computed by SQLite in bot.app.status) gives what the per-case Python
 computation gave: local deadlines with the right offset on both sides of a DST change,
 overdue first, hours left; as JSON and as tab-separated lines. Real store, real CLI."""
 
@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from timeshift import PARIS, at, clock_env
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.edges.store import Store, iso
 
 NOW = at(2026, 11, 22, 9, 0)

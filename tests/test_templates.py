@@ -110,7 +110,7 @@ def _results() -> list[dict[str, Any]]:
 
 
 def _shipped_results() -> list[dict[str, Any]]:
-    """EXPÉDIÉ answers (bot.shipments): recorded with every note, and each refusal."""
+    """EXPÉDIÉ answers (bot.flows.shipments): recorded with every note, and each refusal."""
     base = {"command": "shipped", "order_id": "405-1234567-7654321", "known": True,
             "url": "https://sellercentral.amazon.fr/orders-v3/order/405-1234567-7654321/"
                    "confirm-shipment", "tracking": "1Z999AA10123456784", "carrier": "UPS",
@@ -140,7 +140,7 @@ def _shipped_results() -> list[dict[str, Any]]:
 
 
 def _ship_lists() -> list[dict[str, Any]]:
-    """`ship` as bot.shipments builds it: a morning list, and a reminder with late orders only."""
+    """`ship` as bot.flows.shipments builds it: a morning list, and a reminder with late orders only."""
     def order(n: int, hours: float, signature: bool) -> dict[str, Any]:
         oid = f"405-123456{n}-765432{n}"
         return {"order_id": oid, "marketplace": "amazon.fr", "ship_by": NOW + timedelta(hours=hours),
@@ -157,7 +157,7 @@ def _ship_lists() -> list[dict[str, Any]]:
 
 
 def _digests() -> list[dict[str, Any]]:
-    """`digest` as bot.digest.Digest.to_context() gives it: full, and empty."""
+    """`digest` as bot.flows.digest.Digest.to_context() gives it: full, and empty."""
     def row(number: int, ref: str, kind: str, state: str, awaiting: str, hours: float,
             order_id: str | None) -> dict[str, Any]:
         deadline = NOW + timedelta(hours=hours)
@@ -209,7 +209,7 @@ def _digests() -> list[dict[str, Any]]:
 
 
 def _health() -> dict[str, Any]:
-    """`health` as bot.health.digest_health gives it (a figure with no data, a crossed one
+    """`health` as bot.flows.health.digest_health gives it (a figure with no data, a crossed one
     naming 12 orders, one near its target)."""
     def fig(metric: str, value: float | None, kind: str, target: float, warning: str | None,
             names: list[str]) -> dict[str, Any]:
@@ -251,7 +251,7 @@ def _contexts(name: str, lang: str) -> list[dict[str, Any]]:
             _context(lang, None, digest=_digests()[1], health=_health())]
     if name == "ship_list":
         return [_context(lang, None, ship=ship) for ship in _ship_lists()]
-    if name == "catch_up_reminders":  # as bot.reminders.DueCases yields them
+    if name == "catch_up_reminders":  # as bot.flows.reminders.DueCases yields them
         rows = [{**c, "number": n, "overdue": n == 1,
                  "time_left": "en retard de 2 h" if n == 1 else "dans 3 j 1 h"}
                 for n, c in enumerate((cases["claim_granted"], cases["message"],

@@ -36,9 +36,9 @@ import pytest
 from timeshift import at, clock_env, shift_mail
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from bot.clock import FixedClock
-from bot.sandbox import ActionLinkStandIn, SmtpSink
-from bot.service import Origin
+from bot.edges.clock import FixedClock
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
+from bot.app.service import Origin
 from tests.test_abuse import (CORPUS, RETURN_02, SELLER, make_service, parsed,
                               return_request_for)
 from tests.test_e2e_skeleton import Running, make_settings

@@ -39,7 +39,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from bot.domain import Command
+from bot.core.domain import Command
 
 __all__ = [
     "CommandSpec",

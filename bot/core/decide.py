@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.domain import OPEN_STATES, CaseState, LinkRole, Notice
+from bot.core.domain import OPEN_STATES, CaseState, LinkRole, Notice
 
 S = CaseState
 

@@ -2,7 +2,7 @@
 
 Amazon's claim mails come from a no-reply address: the answer is typed in Seller Central
 (Performance › A-to-Z claims › Respond), whose box takes no attachments. sellerbot drafts it
-from the case and the order evidence (`bot.orders_import.case_evidence`) and mails it to the
+from the case and the order evidence (`bot.flows.orders_import.case_evidence`) and mails it to the
 seller, ready to paste. The draft is factual and short; every fact sellerbot does not know
 is left as a visible "[TO COMPLETE: …]" placeholder and listed in `Draft.missing`, and the
 draft is then "weak": the seller must add it before pasting.

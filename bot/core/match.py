@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.state import FINAL_STATES
-from bot.domain import CaseState, Kind
+from bot.core.domain import CaseState, Kind
 
 #: Notifications that may open a second case on the same order.
 OPENING_KINDS = frozenset({Kind.RETURN_REQUEST})

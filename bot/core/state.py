@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import OPEN_STATES, CaseKind, CaseState, Kind
+from bot.core.domain import OPEN_STATES, CaseKind, CaseState, Kind
 
 S = CaseState
 

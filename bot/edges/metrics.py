@@ -25,8 +25,8 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from bot.clock import SystemClock
-from bot.domain import OPEN_STATES
+from bot.edges.clock import SystemClock
+from bot.core.domain import OPEN_STATES
 
 __all__ = ["MetricsServer", "StoreCollector", "registry_for"]
 

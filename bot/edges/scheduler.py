@@ -16,7 +16,7 @@ from collections.abc import Callable
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.clock import wall_after
+from bot.edges.clock import wall_after
 
 logging.getLogger("apscheduler").setLevel(logging.WARNING)
 

@@ -119,7 +119,7 @@ SELLER_MAIL_DOWN_SINCE_SQL = (
 def _m003_open_by_urgency(db: sqlite_utils.Database) -> None:
     """`sellerbot status` and the digest read open cases most urgent first: a covering
     partial index in that order answers them without a sort or a table lookup."""
-    from bot.domain import OPEN_STATES_SQL
+    from bot.core.domain import OPEN_STATES_SQL
     db.execute("create index if not exists idx_cases_open_urgency on cases("
                "deadline is null, deadline, ref, kind, state, order_id, marketplace) "
                f"where state in ({OPEN_STATES_SQL})")

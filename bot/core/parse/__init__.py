@@ -6,7 +6,7 @@ common helpers (mime, links, common, auth, forward) and the decision order in cl
 
 from __future__ import annotations
 
-from bot.domain import Kind, Notice
+from bot.core.domain import Kind, Notice
 
 from .classify import parse_msg
 from .mime import TooComplex, parse_bytes

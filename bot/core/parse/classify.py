@@ -12,7 +12,7 @@ import re
 from email.message import Message
 from zoneinfo import ZoneInfo
 
-from bot.domain import Kind, Notice
+from bot.core.domain import Kind, Notice
 
 from . import auth
 from .claims import parse_claim

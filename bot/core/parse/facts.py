@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.domain import Item
+from bot.core.domain import Item
 
 from .links import RawLink, unwrap
 from .mime import find_money

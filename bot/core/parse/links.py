@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from bot.domain import Link, LinkRole
+from bot.core.domain import Link, LinkRole
 
 from .fastre import FoldRx
 

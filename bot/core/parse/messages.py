@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.domain import Item, Kind, Notice
+from bot.core.domain import Item, Kind, Notice
 
 from .common import ORDER_ID, find_order_id
 from .context import Ctx

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser
 
-from bot.domain import Money
+from bot.core.domain import Money
 
 from .fastmime import parse_fast
 

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain import Item, Kind, Notice
+from bot.core.domain import Item, Kind, Notice
 
 from .common import ORDER_ID, clean_value, field, find_order_id, rx
 from .context import Ctx

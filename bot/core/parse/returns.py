@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from bot.domain import Item, Kind, Notice
+from bot.core.domain import Item, Kind, Notice
 
 from .common import clean_value, field, find_order_id, fold, normalize_reason, rx
 from .context import Ctx

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.domain import Kind, Notice
+from bot.core.domain import Kind, Notice
 
 from .common import find_order_id
 from .context import Ctx

@@ -25,7 +25,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
 
-from bot.clock import SystemClock
+from bot.edges.clock import SystemClock
 
 from .tokens import REAUTH, OAuthError, OAuthToken, load_token, save_token
 

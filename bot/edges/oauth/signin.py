@@ -28,7 +28,7 @@ from authlib.oauth2.rfc6749.errors import (
 from authlib.oauth2.rfc6749.parameters import parse_authorization_code_response
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from bot.clock import SystemClock
+from bot.edges.clock import SystemClock
 
 from .client import OAuthProvider, oauth_call, session
 from .help import device_flow_instructions

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bot.clock import SystemClock
+from bot.edges.clock import SystemClock
 
 __all__ = ["CheckResult", "check_connections", "check_imap", "check_reply_routing",
            "check_smtp", "config_problems", "doctor", "render_checks"]
@@ -286,7 +286,7 @@ def _token_source(section: Any, now_fn: Callable[[], datetime]) -> Callable[[], 
 
 def _secret(section: Any, name: str) -> tuple[str | None, str | None]:
     """(password, error)."""
-    from bot.config import ConfigError
+    from bot.edges.config import ConfigError
 
     try:
         return section.resolve_password(name), None
@@ -337,7 +337,7 @@ def check_connections(settings: Any, now_fn: Callable[[], datetime] | None = Non
 def config_problems(settings: Any, source: str) -> list[str]:
     """Everything the daemon will need that the file alone cannot prove, all at once: every
     secret, the database folder, the approved buyer sender. One line per problem."""
-    from bot.config import ConfigError
+    from bot.edges.config import ConfigError
 
     problems: list[str] = []
     try:
@@ -550,7 +550,7 @@ def permission_check(db_path: str | Path) -> CheckResult | None:
 
 def doctor(settings: Any, now: datetime, *, db_path: str | None = None) -> list[CheckResult]:
     """Local health: versions, database, sync, outbox, quarantine, cases, tokens, lock."""
-    from bot.domain import OPEN_STATES
+    from bot.core.domain import OPEN_STATES
     from bot.edges.store import MIGRATIONS
 
     results: list[CheckResult] = [

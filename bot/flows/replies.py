@@ -17,9 +17,9 @@ from typing import Any
 from bot.core import deadlines, tokens
 from bot.core.commands import command_effect, in_language
 from bot.core.state import is_open, transition
-from bot.domain import CaseKind, CaseState, Command, LinkRole, Notice
+from bot.core.domain import CaseKind, CaseState, Command, LinkRole, Notice
 from bot.edges.store import iso, parse_iso
-from bot.runtime import Runtime, mask
+from bot.flows.runtime import Runtime, mask
 
 log = logging.getLogger("sellerbot")
 

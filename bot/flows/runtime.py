@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.clock import Clock
-    from bot.config import Settings
+    from bot.edges.clock import Clock
+    from bot.edges.config import Settings
     from bot.core.deadlines import QuietHours
     from bot.core.decide import Policy
     from bot.edges.links import LinkPolicy

@@ -16,9 +16,9 @@ from typing import Any
 from bot.core.deadlines import humanize_remaining
 from bot.core.decide import due_reminder_plan
 from bot.core.state import is_open
-from bot.domain import OPEN_STATES_SQL
+from bot.core.domain import OPEN_STATES_SQL
 from bot.edges.store import Store, iso, parse_iso
-from bot.runtime import Runtime
+from bot.flows.runtime import Runtime
 
 log = logging.getLogger("sellerbot")
 

@@ -15,27 +15,27 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import failpoints
-from bot.answers import AnswerFlow
-from bot.cases import CaseFlow
-from bot.clock import Clock
-from bot.config import Settings, load_sku_overrides
+from bot.flows import failpoints
+from bot.flows.answers import AnswerFlow
+from bot.flows.cases import CaseFlow
+from bot.edges.clock import Clock
+from bot.edges.config import Settings, load_sku_overrides
 from bot.core import deadlines
 from bot.core.decide import Policy
 from bot.core.parse import parse_message
 from bot.core.state import CASE_KIND_OF
-from bot.digest import DigestFlow
-from bot.domain import Kind, Notice
+from bot.flows.digest import DigestFlow
+from bot.core.domain import Kind, Notice
 from bot.edges import links, mailer
 from bot.edges.oauth import token_source_for
 from bot.edges.render import Renderer
 from bot.edges.store import Store, iso, parse_iso
-from bot.notify import SellerMail
-from bot.outbox import OutboxRunner
-from bot.reminders import ReminderFlow
-from bot.replies import ReplyFlow
-from bot.runtime import Origin, body_hash, normalize_eol
-from bot.shipments import ShipmentFlow
+from bot.flows.notify import SellerMail
+from bot.flows.outbox import OutboxRunner
+from bot.flows.reminders import ReminderFlow
+from bot.flows.replies import ReplyFlow
+from bot.flows.runtime import Origin, body_hash, normalize_eol
+from bot.flows.shipments import ShipmentFlow
 
 log = logging.getLogger("sellerbot")
 

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from bot.core.deadlines import marketplace_zone
 from bot.core.orders import order_value
 from bot.edges.store import Store, parse_iso, private_file
-from bot.orders_import import case_evidence, case_messages
+from bot.flows.orders_import import case_evidence, case_messages
 
 #: What each decision rule (bot/core/decide.py RULES) means for the seller.
 RULE_MEANING: dict[str, str] = {

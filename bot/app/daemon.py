@@ -24,11 +24,11 @@ from typing import Any
 
 from imapclient.exceptions import LoginError
 
-from bot import failpoints
-from bot.clock import Clock
-from bot.config import ImapSettings, Settings
+from bot.flows import failpoints
+from bot.edges.clock import Clock
+from bot.edges.config import ImapSettings, Settings
 from bot.core.triage import is_candidate
-from bot.domain import Kind, Notice
+from bot.core.domain import Kind, Notice
 from bot.edges import systemd
 from bot.edges.intake import SmtpIntake
 from bot.edges.mailbox import Fetched, FolderWatcher, ImapAccount, backoff_delays
@@ -37,7 +37,7 @@ from bot.edges.oauth import OAuthError, token_source_for
 from bot.edges.scheduler import WakeScheduler
 from bot.edges.store import Store
 from bot.edges.workers import OverBudget, WorkerPool
-from bot.service import Origin, Service, body_hash, normalize_eol
+from bot.app.service import Origin, Service, body_hash, normalize_eol
 
 log = logging.getLogger("sellerbot.daemon")
 

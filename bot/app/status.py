@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain import OPEN_STATES_SQL
+from bot.core.domain import OPEN_STATES_SQL
 
 _ORDER = "deadline is null, deadline, ref"
 

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from bot.clock import SystemClock
+from bot.edges.clock import SystemClock
 
 __all__ = ["ActionLinkStandIn", "Hit", "ReceivedMessage", "SmtpSink", "free_port"]
 

@@ -16,9 +16,9 @@ from bot.core.decide import Change, decide, reminder_kind_for
 from bot.core.match import pick_case
 from bot.core.orders import order_value
 from bot.core.state import CASE_KIND_OF, REF_PREFIX, event_name, is_open, transition
-from bot.domain import OPEN_STATES_SQL, CaseKind, CaseState, LinkRole, Notice
+from bot.core.domain import OPEN_STATES_SQL, CaseKind, CaseState, LinkRole, Notice
 from bot.edges.store import iso, parse_iso
-from bot.runtime import Runtime
+from bot.flows.runtime import Runtime
 
 log = logging.getLogger("sellerbot")
 
@@ -56,7 +56,7 @@ class CaseFlow(Runtime):
             "decision": notice.decision, "source_message_id": notice.message_id,
             "subject": notice.subject, "tracking": notice.tracking,
             "rma_id": notice.rma_id, "event_time": iso(notice.event_time),
-            **self.claim_risk_facts(notice),  # type: ignore[attr-defined]  # bot.shipments
+            **self.claim_risk_facts(notice),  # type: ignore[attr-defined]  # bot.flows.shipments
             "deadline_source": notice.deadline_source,
             "needs_confirmation": notice.needs_confirmation or None,
         }

@@ -14,10 +14,10 @@ from typing import Any
 
 import tenacity
 
-from bot import failpoints
+from bot.flows import failpoints
 from bot.edges import links, mailer, systemd
 from bot.edges.store import parse_iso, private_file
-from bot.runtime import Runtime
+from bot.flows.runtime import Runtime
 
 log = logging.getLogger("sellerbot")
 

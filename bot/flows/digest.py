@@ -1,7 +1,7 @@
 """The daily digest: open cases by time left, what sellerbot did in the last 24 h, claims and
 amounts debited this month, and an iCalendar of every open deadline.
 
-A shell-level module next to `bot.service`: it reads the store but never the clock (`now` is a
+A shell-level module next to `bot.app.service`: it reads the store but never the clock (`now` is a
 parameter) and sends nothing. The numbers given to open cases (1..n, overdue first, then by
 deadline) are the ones the seller's `AUTORISER 1 3` / `AUTHORIZE ALL` refer to; `numbering`
 is the mapping to persist with the digest that carried them.
@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from bot.core.deadlines import humanize_remaining
-from bot.domain import OPEN_STATES, CaseState
+from bot.core.domain import OPEN_STATES, CaseState
 from bot.edges.mailer import max_message_size
 from bot.edges.render import LOCALES, long_date
 from bot.edges.store import Store, iso, parse_iso
-from bot.health import digest_health
-from bot.runtime import Runtime
+from bot.flows.health import digest_health
+from bot.flows.runtime import Runtime
 
 #: What the seller has to do for a case in an open state (the label key used by templates).
 AWAITING: dict[str, str] = {

@@ -27,12 +27,12 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from bot.clock import FixedClock, clock_from_env
-from bot.config import settings_from_dict
-from bot.daemon import Daemon
+from bot.edges.clock import FixedClock, clock_from_env
+from bot.edges.config import settings_from_dict
+from bot.app.daemon import Daemon
 from bot.edges.intake import SmtpIntake
-from bot.sandbox import ActionLinkStandIn, SmtpSink
-from bot.service import Origin
+from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
+from bot.app.service import Origin
 
 SELLER = "claire.martin@lumen-et-cie.fr"
 BOT = "assistant@lumen-et-cie.fr"
@@ -51,7 +51,7 @@ def demo_settings(db: Path, sink: SmtpSink, standin: ActionLinkStandIn) -> Any:
 
 
 def _sample(name: str) -> bytes:
-    return resources.files("bot.demo_data").joinpath(name).read_bytes()
+    return resources.files("bot.demo.data").joinpath(name).read_bytes()
 
 
 def redated(raw: bytes, when: datetime) -> bytes:

@@ -19,11 +19,11 @@ from bot.core.courtesy import has_greeting, has_signoff
 from bot.core.drafts import appeal_draft, claim_answer_draft
 from bot.core.guardrails import check_buyer_message
 from bot.core.state import transition
-from bot.domain import CaseKind, CaseState
+from bot.core.domain import CaseKind, CaseState
 from bot.edges.render import header_safe, wire
 from bot.edges.store import iso
-from bot.orders_import import case_evidence
-from bot.runtime import Runtime, mask
+from bot.flows.orders_import import case_evidence
+from bot.flows.runtime import Runtime, mask
 
 log = logging.getLogger("sellerbot")
 

@@ -14,8 +14,8 @@ import click
 from imapclient.exceptions import IMAPClientError
 
 from bot import __version__
-from bot.clock import ClockStartError, SystemClock, clock_from_env
-from bot.config import ConfigError, Settings, load_settings
+from bot.edges.clock import ClockStartError, SystemClock, clock_from_env
+from bot.edges.config import ConfigError, Settings, load_settings
 
 
 def _load(config: str) -> Settings:
@@ -68,7 +68,7 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True)
 def run(config: str, once: bool, dry_run: str | None, log_format: str, verbose: bool) -> None:
     """Run the daemon (or one pass with --once)."""
-    from bot.daemon import AlreadyRunning, Daemon
+    from bot.app.daemon import AlreadyRunning, Daemon
 
     _setup_logging(verbose, log_format)
     settings = _load(config)
@@ -129,7 +129,7 @@ def backfill(config: str, since: Any, dry_run: bool) -> None:
 
     from rich.progress import Progress
 
-    from bot.daemon import AlreadyRunning, Daemon
+    from bot.app.daemon import AlreadyRunning, Daemon
 
     settings = _load(config)
     work = tempfile.TemporaryDirectory(prefix="sellerbot-backfill-") if dry_run else None
@@ -179,7 +179,7 @@ def backfill(config: str, since: Any, dry_run: bool) -> None:
 @main.command()
 def demo() -> None:
     """Run the whole flow in one process on an embedded default (no account, no network)."""
-    from bot.demo import run_demo
+    from bot.demo.run import run_demo
 
     logging.basicConfig(level=logging.WARNING)
     sys.exit(run_demo(start=_clock().now()))
@@ -202,7 +202,7 @@ def parse(files: tuple[str, ...], as_json: bool, authserv: tuple[str, ...],
 
     options: dict[str, Any] = {}
     if config:
-        from bot.service import parse_options
+        from bot.app.service import parse_options
 
         try:
             options = parse_options(load_settings(config, resolve_secrets=False))
@@ -247,7 +247,7 @@ def _store(config: str, readonly: bool = False) -> Any:
 @click.option("--json", "as_json", is_flag=True)
 def status(config: str, as_json: bool) -> None:
     """Open cases sorted by time left, overdue first."""
-    from bot.status import open_readonly, status_json, status_rows, status_tsv
+    from bot.app.status import open_readonly, status_json, status_rows, status_tsv
 
     settings = _load(config)
     if not _has_cases_table(settings.bot.database):
@@ -256,7 +256,7 @@ def status(config: str, as_json: bool) -> None:
         return
     conn = open_readonly(str(settings.bot.database))
     now = _clock().now()
-    # Computed by SQLite (bot.status): fast on 100,000 open cases; written as is.
+    # Computed by SQLite (bot.app.status): fast on 100,000 open cases; written as is.
     tz = settings.seller.timezone
     if as_json:
         sys.stdout.write(status_json(conn, now, tz) + "\n")
@@ -383,7 +383,7 @@ def outbox_retry(ctx: click.Context, config: str | None, every: bool,
                  effect_id: int | None) -> None:
     """Send a failed or retrying mail again now (a running daemon takes it at its next
     sweep, within 30 s). Link requests and uncertain effects are never repeated."""
-    from bot.service import Service
+    from bot.app.service import Service
 
     config = config or (ctx.obj or {}).get("config")
     if config is None:
@@ -419,7 +419,7 @@ def outbox_retry(ctx: click.Context, config: str | None, every: bool,
               default=None, help="Write to this file (mode 0600) instead of stdout.")
 def calendar(config: str, alarms: tuple[float, ...], output: Path | None) -> None:
     """Every open deadline as iCalendar: sellerbot calendar > deadlines.ics"""
-    from bot.digest import calendar_ics, open_case_rows
+    from bot.flows.digest import calendar_ics, open_case_rows
 
     settings, store = _store(config)
     now = _clock().now()
@@ -447,7 +447,7 @@ def calendar(config: str, alarms: tuple[float, ...], output: Path | None) -> Non
 def check_config(config: str, connect: bool, probe_timeout: float) -> None:
     """Validate the configuration file and report every problem at once (with --connect,
     the logins and the routing of replies too)."""
-    from bot.ops import all_ok, config_problems
+    from bot.app.ops import all_ok, config_problems
 
     try:
         settings = load_settings(config, resolve_secrets=False)
@@ -457,19 +457,19 @@ def check_config(config: str, connect: bool, probe_timeout: float) -> None:
     if not problems:
         click.echo(f"{config}: OK (seller {settings.seller.name}, links mode "
                    f"{settings.links.effective_mode})")
-    from bot.ops import permission_check
+    from bot.app.ops import permission_check
 
     if (perms := permission_check(settings.bot.database)) is not None:
         click.echo(f"WARN  {perms.detail}")
     ok = True
     if connect:
-        from bot.ops import check_connections, check_reply_routing, render_checks
+        from bot.app.ops import check_connections, check_reply_routing, render_checks
 
         results = check_connections(settings)
         if all_ok(results):
             results += check_reply_routing(settings, timeout=probe_timeout)
         else:
-            from bot.ops import CheckResult
+            from bot.app.ops import CheckResult
             results.append(CheckResult("reply routing", False, "not checked: fix the logins "
                                        "above first"))
         click.echo(render_checks(results))
@@ -489,8 +489,8 @@ def doctor(config: str, as_json: bool) -> None:
     """Versions, database health, last sync, outbox, quarantine, open cases, tokens, lock."""
     import json as _json
 
-    from bot.ops import all_ok, render_checks
-    from bot.ops import doctor as run_doctor
+    from bot.app.ops import all_ok, render_checks
+    from bot.app.ops import doctor as run_doctor
 
     settings = _load(config)
     results = run_doctor(settings, _clock().now())
@@ -538,7 +538,7 @@ def auth(config: str, which: str, manual: bool, no_browser: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_orders_cmd(config: str, file: Path) -> None:
     """Load an Amazon order report or a shipments CSV (docs/orders-import.md)."""
-    from bot.orders_import import import_orders
+    from bot.flows.orders_import import import_orders
 
     _settings, store = _store(config)
     summary = import_orders(store, file, _clock().now())
@@ -553,7 +553,7 @@ def import_orders_cmd(config: str, file: Path) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def health(config: str, as_json: bool) -> None:
     """Late shipments, valid tracking, 24 h answers and claims over 7 and 30 days."""
-    from bot.health import health_lines, store_health
+    from bot.flows.health import health_lines, store_health
 
     settings, store = _store(config, readonly=True)
     report = store_health(store, _clock().now(), settings.seller.timezone)
@@ -568,7 +568,7 @@ def health(config: str, as_json: bool) -> None:
 @click.argument("ref")
 def explain(config: str, ref: str) -> None:
     """Why sellerbot did or did not act on a case (by case ref or order id)."""
-    from bot.explain import explain_case
+    from bot.app.explain import explain_case
 
     settings, store = _store(config)
     try:
@@ -592,7 +592,7 @@ def evidence(config: str, output: Path, eml_dirs: tuple[Path, ...], ref: str) ->
     """Write a zip with a case's timeline, order facts and the raw emails available."""
     import zipfile
 
-    from bot.explain import eml_folder_lookup, export_evidence
+    from bot.app.explain import eml_folder_lookup, export_evidence
 
     settings, store = _store(config)
     lookups = [eml_folder_lookup(d) for d in eml_dirs]

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.answers import MARKETPLACE_LANG, relay_mail
+from bot.flows.answers import MARKETPLACE_LANG, relay_mail
 from bot.core.guardrails import check_buyer_message
 from bot.core.intent import claim_risks
 from bot.core.shipping import (
@@ -31,10 +31,10 @@ from bot.core.shipping import (
     to_ship,
 )
 from bot.core.tracking import normalise
-from bot.domain import Command, Kind, Notice
+from bot.core.domain import Command, Kind, Notice
 from bot.edges.render import long_date, wire
 from bot.edges.store import iso
-from bot.runtime import Runtime, mask
+from bot.flows.runtime import Runtime, mask
 
 log = logging.getLogger("sellerbot")
 

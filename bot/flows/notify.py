@@ -12,10 +12,10 @@ from typing import Any
 
 from bot.core import deadlines, tokens
 from bot.core.commands import help_text, notice_actions
-from bot.domain import Kind, Notice
+from bot.core.domain import Kind, Notice
 from bot.edges.render import header_safe, wire
 from bot.edges.store import iso, parse_iso
-from bot.runtime import Runtime, body_hash
+from bot.flows.runtime import Runtime, body_hash
 
 log = logging.getLogger("sellerbot")
 
