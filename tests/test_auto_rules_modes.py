@@ -21,7 +21,7 @@ from bot.edges.clock import FixedClock
 from bot.core.domain import Item, Money, Notice
 from bot.edges.store import parse_iso
 from bot.app.explain import explain_case
-from bot.flows.runtime import Origin
+from bot.flows.shared import Origin
 from bot.demo.sandbox import ActionLinkStandIn, SmtpSink
 from tests.test_abuse import RETURN_02, WAIT, make_service, parsed
 from tests.timeshift import at

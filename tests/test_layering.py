@@ -121,3 +121,25 @@ def test_the_top_level_shows_the_rooms() -> None:
     """Seven entries: the flow reads from the listing (core, edges, flows, app, demo)."""
     entries = {p.name for p in BOT.iterdir() if p.name != "__pycache__"}
     assert entries == TOP_LEVEL, sorted(entries ^ TOP_LEVEL)
+
+
+ARCHITECTURE = BOT.parent / "docs" / "architecture.md"
+
+
+def test_the_architecture_document_names_every_room_and_flow() -> None:
+    """docs/architecture.md cannot drift: its table has a row per room of bot/, and the
+    flows it describes are exactly the flow objects the Service builds."""
+    import re
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    rooms = set(re.findall(r"^\| `bot/(\w+)/` \|", text, flags=re.M))
+    assert rooms == {p.name for p in BOT.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    described = set(re.findall(r"^- \*\*(\w+)\*\*:", text, flags=re.M))
+    service = ast.parse((BOT / "app" / "service.py").read_text(encoding="utf-8"))
+    from_flows = {alias.asname or alias.name for node in ast.walk(service)
+                  if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                      "bot.flows") for alias in node.names}
+    built = {node.func.id for node in ast.walk(service) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Name) and node.func.id in from_flows
+             and node.func.id[0].isupper()}
+    assert built - {"Completions", "IntakeMode", "Origin"} == described, \
+        sorted(built ^ described)

@@ -1,8 +1,9 @@
 """The imperative shell: raw mail in, state + outbox out, then effects executed.
 
-handle(raw) = parse -> dedupe -> match -> transition -> decide -> save state, events,
-reminders and outbox rows in ONE transaction -> execute the outbox -> mark each row done.
-Only this module combines the pure core with the adapters.
+ingest(raw) = parse -> dedupe -> dispatch (a notice to `cases`, a seller reply to `replies`,
+an order to the store) -> state, events, reminders and outbox rows in ONE transaction; then
+`tick` executes the outbox and marks each row done. The constructor builds every flow with
+exactly what it uses; this module is the only one that wires the core to the adapters.
 """
 
 from __future__ import annotations
@@ -15,27 +16,30 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.flows import failpoints
-from bot.flows.answers import AnswerFlow
-from bot.flows.cases import CaseFlow
-from bot.edges.clock import Clock
-from bot.edges.config import Settings, load_sku_overrides
 from bot.core import deadlines
 from bot.core.decide import Policy
+from bot.core.domain import Kind, Notice
 from bot.core.parse import parse_message
 from bot.core.state import CASE_KIND_OF
-from bot.flows.digest import DigestFlow
-from bot.core.domain import Kind, Notice
 from bot.edges import links, mailer
+from bot.edges.clock import Clock
+from bot.edges.config import Settings, load_sku_overrides
 from bot.edges.oauth import token_source_for
 from bot.edges.render import Renderer
 from bot.edges.store import Store, iso, parse_iso
-from bot.flows.notify import SellerMail
-from bot.flows.outbox import OutboxRunner
-from bot.flows.reminders import ReminderFlow
-from bot.flows.replies import ReplyFlow
-from bot.flows.runtime import Origin, body_hash, normalize_eol
-from bot.flows.shipments import ShipmentFlow
+from bot.flows import failpoints
+from bot.flows.action_links import ActionLinks
+from bot.flows.answers import Answers
+from bot.flows.cases import Cases
+from bot.flows.digest import Digests
+from bot.flows.outbox import Completions, Outbox
+from bot.flows.reminders import Reminders
+from bot.flows.replies import Replies
+from bot.flows.seller_commands import SellerCommands
+from bot.flows.seller_mail import SellerMail
+from bot.flows.shared import IntakeMode, Origin, body_hash, normalize_eol
+from bot.flows.shipments import Shipments
+from bot.flows.transitions import SellerSteps
 
 log = logging.getLogger("sellerbot")
 
@@ -65,42 +69,36 @@ def away_window(start: date, end: date, tz: str) -> tuple[datetime, datetime]:
             datetime.combine(end + timedelta(days=1), time(0), zone))
 
 
-class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerMail,
-              OutboxRunner, ShipmentFlow):
-    """One seller's sellerbot: every step of the flow, on one store, one clock."""
+def seller_policy(settings: Settings) -> Policy:
+    """The pure policy the decision table reads, from the seller's [policy] and [links]."""
+    p = settings.policy
+    return Policy(
+        auto_authorize=p.auto_authorize,
+        auto_authorize_reasons=frozenset(p.auto_authorize_reasons),
+        auto_authorize_max_value=(Decimal(str(p.auto_authorize_max_value))
+                                  if p.auto_authorize_max_value is not None else None),
+        keep_item_factor=Decimal(str(p.keep_item_factor)),
+        return_shipping_cost={k: Decimal(str(v)) for k, v in p.return_shipping_cost.items()},
+        high_value_threshold=(Decimal(str(p.high_value_threshold))
+                              if p.high_value_threshold is not None else None),
+        away=tuple(away_window(a.start, a.end, settings.seller.timezone) for a in p.away),
+        sku_overrides=(load_sku_overrides(p.sku_overrides_file)
+                       if p.sku_overrides_file else {}),
+        links_mode=settings.links.effective_mode,
+    )
+
+
+class Service:
+    """One seller's sellerbot: the flows, built on one store and one clock, and the one
+    place that says which flow handles what."""
 
     def __init__(self, settings: Settings, store: Store, clock: Clock, *,
                  renderer: Renderer | None = None, dry_run_dir: str | None = None) -> None:
         self.settings = settings
         self.store = store
         self.clock = clock
-        self.renderer = renderer or Renderer(settings.templates_dir)
-        self.secret = settings.secret_key()
-        self.dry_run_dir = dry_run_dir
-        #: First sync of a mailbox: rebuild state from history without mailing about the past.
-        self.backfill = False
-        #: During a bulk pass, new-case notices are written to the outbox as "held";
-        #: flush_notices() releases them, or sends one summary when there are many (a first
-        #: run must not send the seller 300 mails). Held rows survive a crash.
-        self.hold_notices = False
-        self.catch_up_threshold = 10
-        p = settings.policy
-        self.policy = Policy(
-            auto_authorize=p.auto_authorize,
-            auto_authorize_reasons=frozenset(p.auto_authorize_reasons),
-            auto_authorize_max_value=(Decimal(str(p.auto_authorize_max_value))
-                                      if p.auto_authorize_max_value is not None else None),
-            keep_item_factor=Decimal(str(p.keep_item_factor)),
-            return_shipping_cost={k: Decimal(str(v)) for k, v in p.return_shipping_cost.items()},
-            high_value_threshold=(Decimal(str(p.high_value_threshold))
-                                  if p.high_value_threshold is not None else None),
-            away=tuple(away_window(a.start, a.end, settings.seller.timezone) for a in p.away),
-            sku_overrides=(load_sku_overrides(p.sku_overrides_file)
-                           if p.sku_overrides_file else {}),
-            links_mode=settings.links.effective_mode,
-        )
-        q = settings.reminders.quiet_window()
-        self.quiet = deadlines.QuietHours(q[0], q[1]) if q else None
+        self.mode = IntakeMode()
+        self.policy = seller_policy(settings)
         self.link_policy = links.LinkPolicy(
             allowed_hosts=tuple(h.lower() for h in settings.links.allowed_hosts),
             timeout=settings.links.timeout_seconds, stand_in=settings.links.stand_in,
@@ -109,6 +107,53 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
         self.smtp_target = mailer.SmtpTarget(
             smtp.host, smtp.port, smtp.security, smtp.username,
             smtp.resolve_password("smtp"), smtp.timeout_seconds, token=token_source_for(smtp))
+        renderer = renderer or Renderer(settings.templates_dir)
+        secret = settings.secret_key()
+        q = settings.reminders.quiet_window()
+        quiet = deadlines.QuietHours(q[0], q[1]) if q else None
+
+        self.seller_mail = SellerMail(settings, store, clock, renderer, secret,
+                                      away=self.policy.away)
+        self.reminders = Reminders(settings, store, clock, quiet, self.seller_mail, self.mode)
+        self.answers = Answers(settings, store, renderer, self.seller_mail)
+        self.shipments = Shipments(settings, store, clock, renderer, secret, self.seller_mail,
+                                   self.mode)
+        steps = SellerSteps(settings, store, self.reminders)
+        self.links = ActionLinks(store, self.seller_mail, steps)
+        self.cases = Cases(settings, store, clock, self.policy, self.mode,
+                           seller_mail=self.seller_mail, reminders=self.reminders,
+                           answers=self.answers, shipments=self.shipments, links=self.links)
+        commands = SellerCommands(settings, store, secret, answers=self.answers,
+                                  shipments=self.shipments, steps=steps)
+        self.replies = Replies(settings, store, secret, seller_mail=self.seller_mail,
+                               commands=commands, links=self.links)
+        self.digests = Digests(settings, store, clock, renderer, self.seller_mail,
+                               self.smtp_target, dry_run_dir)
+        self.outbox = Outbox(settings, store, clock, smtp_target=self.smtp_target,
+                             link_policy=self.link_policy, seller_mail=self.seller_mail,
+                             completions=Completions(link_finished=self.links.finished,
+                                                     buyer_mail_sent=self.answers.sent,
+                                                     buyer_mail_failed=self.answers.failed),
+                             dry_run_dir=dry_run_dir)
+
+    # ------------------------------------------------------------------ intake mode
+    @property
+    def backfill(self) -> bool:
+        """First sync of a mailbox: rebuild state from history without mailing about the past."""
+        return self.mode.backfill
+
+    @backfill.setter
+    def backfill(self, value: bool) -> None:
+        self.mode.backfill = value
+
+    @property
+    def hold_notices(self) -> bool:
+        """During a bulk pass new-case notices are held; `flush_notices` releases them."""
+        return self.mode.hold_notices
+
+    @hold_notices.setter
+    def hold_notices(self, value: bool) -> None:
+        self.mode.hold_notices = value
 
     # ------------------------------------------------------------------ intake
     def parse(self, raw: bytes) -> Notice:
@@ -195,7 +240,7 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
             reason = notice.error or "; ".join(notice.suspicious_reasons) or "unrecognized"
             msg_row = self.store.record_message(**row, status="quarantined", reason=reason)
             self.store.quarantine(msg_row, reason, raw, now)
-            self._alert_quarantine(notice, reason, now)
+            self.seller_mail.alert_quarantine(notice, reason, now)
             log.warning("quarantined %s: %s", notice.message_id, reason)
             return "quarantined"
         if notice.kind in (Kind.AUTO_REPLY, Kind.BOUNCE, Kind.IGNORE):
@@ -211,29 +256,31 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
                 }, now)
             return "order"
         if notice.kind == Kind.SELLER_COMMAND:
-            if self.backfill:  # an old reply found in history is never executed again
+            if self.mode.backfill:  # an old reply found in history is never executed again
                 self.store.set_message_status(msg_row, "ignored",
                                               "seller reply read as history: not executed")
                 return "ignored"
-            return self._handle_reply(notice, msg_row, now)
+            return self.replies.handle(notice, msg_row, now)
         if notice.kind in CASE_KIND_OF:
-            return self._apply_notice(notice, msg_row, now)
+            return self.cases.apply_notice(notice, msg_row, now)
         return "recorded"
 
+    # ------------------------------------------------------------------ time
     def tick(self) -> None:
-        """Reminders that are due, then everything the outbox can send now."""
-        self.flush_notices()
-        self.send_due_reminders()
-        self.maybe_send_digest()
-        self.maybe_send_ship_lists()
-        self.execute_outbox()
+        """Held notices, reminders that are due, the digest and ship lists when their hour
+        has come, then everything the outbox can send now."""
+        self.cases.flush_notices()
+        self.reminders.send_due()
+        self.digests.maybe_send()
+        self.shipments.maybe_send()
+        self.outbox.execute()
 
     def next_wakeup(self) -> datetime | None:
         times = [t for t in (self.store.next_reminder_at(),) if t]
-        due = self.digest_due_at()
+        due = self.digests.due_at()
         if due is not None:
             times.append(due if due > self.clock.now() else due + timedelta(days=1))
-        ship = self.ship_list_due_at()
+        ship = self.shipments.due_at()
         if ship is not None:
             times.append(ship)
         row = self.store.db.execute("select min(next_attempt_at) from outbox where status in "
@@ -241,3 +288,26 @@ class Service(CaseFlow, ReplyFlow, AnswerFlow, ReminderFlow, DigestFlow, SellerM
         if row and row[0]:
             times.append(parse_iso(row[0]))  # type: ignore[arg-type]
         return min(times) if times else None
+
+    # ------------------------------------------------------------------ for the daemon and CLI
+    def flush_notices(self) -> int:
+        return self.cases.flush_notices()
+
+    def execute_outbox(self) -> int:
+        return self.outbox.execute()
+
+    def recover_inflight(self) -> int:
+        return self.outbox.recover_inflight()
+
+    def rearm_seller_mail(self, *, include_failed: bool = True,
+                          only: list[int] | None = None) -> list[int]:
+        return self.outbox.rearm_seller_mail(include_failed=include_failed, only=only)
+
+    def check_seller_reachable(self) -> None:
+        self.outbox.check_seller_reachable()
+
+    def alert_intake_down(self, minutes: int, reason: str) -> None:
+        self.seller_mail.alert_intake_down(minutes, reason)
+
+    def send_digest(self, alarms_hours: tuple[float, ...] = (24, 2)) -> bool:
+        return self.digests.send(alarms_hours)

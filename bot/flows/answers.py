@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from bot.core.courtesy import has_greeting, has_signoff
@@ -20,64 +17,30 @@ from bot.core.drafts import appeal_draft, claim_answer_draft
 from bot.core.guardrails import check_buyer_message
 from bot.core.state import transition
 from bot.core.domain import CaseKind, CaseState
-from bot.edges.render import header_safe, wire
-from bot.edges.store import iso
+from bot.edges.config import Settings
+from bot.edges.render import Renderer, wire
+from bot.edges.store import Store, iso
 from bot.flows.orders_import import case_evidence
-from bot.flows.runtime import Runtime, mask
+from bot.flows.relay import buyer_language, relay_mail, relay_target
+from bot.flows.seller_mail import SellerMail
+from bot.flows.shared import mask
 
 log = logging.getLogger("sellerbot")
 
 
-def relay_mail(settings: Any, alias: str, subject: str, text: str, now: datetime, *,
-               thread: str | None = None, lang: str | None = None) -> tuple[EmailMessage, str]:
-    """A mail to a buyer through Amazon's relay, from the sender the seller approved: the one
-    builder for every buyer answer (headers checked, threaded when there is a thread)."""
-    msg = EmailMessage()
-    local, domain = settings.buyer.sender.split("@", 1)
-    msg["From"] = Address(header_safe(settings.buyer.sender_name or settings.seller.name, 80),
-                          local, domain)
-    msg["To"] = alias
-    msg["Subject"] = header_safe(subject, 200)
-    msg["Date"] = format_datetime(now)
-    message_id = make_msgid(domain=domain)
-    msg["Message-ID"] = message_id
-    if thread:
-        msg["In-Reply-To"] = thread
-        msg["References"] = thread
-    msg.set_content(text)
-    if lang:
-        msg["Content-Language"] = lang  # after set_content, which drops Content-* headers
-    return msg, message_id
-
-#: Marketplace -> language Amazon and the buyer use there.
-MARKETPLACE_LANG = {"amazon.fr": "fr", "amazon.de": "de", "amazon.it": "it",
-                    "amazon.es": "es", "amazon.co.uk": "en", "amazon.com": "en",
-                    "amazon.com.be": "fr", "amazon.nl": "en", "amazon.pl": "en",
-                    "amazon.se": "en"}
-
-
-def buyer_language(case: dict[str, Any]) -> str:
-    return case.get("language") or MARKETPLACE_LANG.get(case.get("marketplace") or "", "en")
-
-
-class AnswerFlow(Runtime):
+class Answers:
     """Buyer messages through the relay, and claim drafts for Amazon."""
 
-    def _relay_target(self, case: dict[str, Any]) -> tuple[str | None, str | None]:
-        """(relay alias, buyer message to thread to): the case's own, or the buyer's
-        message case on the same order."""
-        if case.get("buyer_alias"):
-            return case["buyer_alias"], case["data"].get("source_message_id")
-        if case.get("order_id"):
-            for other in self.store.cases_where("kind = 'message' and order_id = ? and "
-                                                "buyer_alias is not null",
-                                                [case["order_id"]], order_by="id desc"):
-                return other["buyer_alias"], other["data"].get("source_message_id")
-        return None, None
+    def __init__(self, settings: Settings, store: Store, renderer: Renderer,
+                 seller_mail: SellerMail) -> None:
+        self.settings = settings
+        self.store = store
+        self.renderer = renderer
+        self.seller_mail = seller_mail
 
-    def _to_buyer(self, case: dict[str, Any], template: str, extra: dict[str, Any],
-                  now: datetime, results: list[dict[str, Any]], command: str,
-                  source: str) -> None:
+    def to_buyer(self, case: dict[str, Any], template: str, extra: dict[str, Any],
+                 now: datetime, results: list[dict[str, Any]], command: str,
+                 source: str) -> None:
         s = self.settings
         lang = buyer_language(case)
         data = case["data"]
@@ -95,7 +58,7 @@ class AnswerFlow(Runtime):
             results.append({"command": command, "ok": False, "text": "guardrail",
                             "violations": [v.message(s.seller.language) for v in violations]})
             return None
-        alias, thread = self._relay_target(case)
+        alias, thread = relay_target(self.store, case)
         contact = data.get("links", {}).get("reply")
         if alias is None or not s.buyer.sender or not s.buyer.answers:
             # No relay address known (return mails carry a contact link, not an alias), or
@@ -118,7 +81,7 @@ class AnswerFlow(Runtime):
                         "to": mask(alias), "effect": key})
         return None
 
-    def _buyer_answer_sent(self, effect: dict[str, Any], now: datetime) -> None:
+    def sent(self, effect: dict[str, Any], now: datetime) -> None:
         """The relay accepted the answer: only now is the buyer's message answered."""
         case = self.store.case(effect["case_id"])
         if case is None:
@@ -149,14 +112,14 @@ class AnswerFlow(Runtime):
                      "detail": failed[r["effect"]], "ref": r.get("ref")}
                     if r.get("effect") in failed else r) for r in reply["results"]]
         thread_case = self.store.case(reply["case_id"]) if reply.get("case_id") else None
-        self._email_seller(thread_case, "command_result", now,
+        self.seller_mail.send(thread_case, "command_result", now,
                            effect_key=f"result:{reply['in_reply_to']}", to=reply["to"],
                            in_reply_to=reply["in_reply_to"],
                            references=tuple(reply["references"]),
                            extra={"results": results, "errors": reply.get("errors", []),
                                   "limited": reply.get("limited")})
 
-    def _buyer_answer_failed(self, effect: dict[str, Any], error: str, now: datetime) -> None:
+    def failed(self, effect: dict[str, Any], error: str, now: datetime) -> None:
         """Refused for good (e.g. sender not approved): the case stays open, reminders keep
         running, and the seller hears why."""
         case = self.store.case(effect["case_id"])
@@ -164,15 +127,15 @@ class AnswerFlow(Runtime):
         if on_sent.get("reply"):
             self._answer_after_buyer_mail(effect, now)  # one answer saying it failed
             return
-        self._email_seller(case, "command_result", now,
+        self.seller_mail.send(case, "command_result", now,
                            effect_key=f"buyer-failed:{effect['id']}",
                            extra={"results": [{"command": on_sent["command"], "ok": False,
                                                "text": "send_failed", "detail": error,
                                                "ref": case["ref"] if case else None}],
                                   "errors": []})
 
-    def _send_claim_draft(self, case: dict[str, Any], now: datetime, *, answer: str = "",
-                          effect_key: str | None = None) -> None:
+    def send_claim_draft(self, case: dict[str, Any], now: datetime, *, answer: str = "",
+                         effect_key: str | None = None) -> None:
         """The answer to Amazon, drafted from the evidence, ready to paste before the
         deadline; the seller's own text (RÉPONSE AZ) goes first when given."""
         lang = buyer_language(case)
@@ -187,7 +150,7 @@ class AnswerFlow(Runtime):
                                        seller_name=self.settings.seller.name)
         text = f"{answer.strip()}\n\n{draft.text}" if answer.strip() else draft.text
         links = case["data"].get("links") or {}
-        self._email_seller(case, "claim_draft", now,
+        self.seller_mail.send(case, "claim_draft", now,
                            effect_key=effect_key or f"claim-draft:{case['ref']}:{case['state']}",
                            extra={"draft_text": text, "missing": draft.missing,
                                   "strength": draft.strength, "warnings": draft.warnings,

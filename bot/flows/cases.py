@@ -12,13 +12,20 @@ from decimal import Decimal
 from typing import Any
 
 from bot.core import deadlines
-from bot.core.decide import Change, decide, reminder_kind_for
+from bot.core.decide import Change, Policy, decide
 from bot.core.match import pick_case
 from bot.core.orders import order_value
 from bot.core.state import CASE_KIND_OF, REF_PREFIX, event_name, is_open, transition
 from bot.core.domain import OPEN_STATES_SQL, CaseKind, CaseState, LinkRole, Notice
-from bot.edges.store import iso, parse_iso
-from bot.flows.runtime import Runtime
+from bot.edges.clock import Clock
+from bot.edges.config import Settings
+from bot.edges.store import Store, iso, parse_iso
+from bot.flows.action_links import ActionLinks
+from bot.flows.answers import Answers
+from bot.flows.reminders import Reminders
+from bot.flows.seller_mail import SellerMail
+from bot.flows.shared import IntakeMode
+from bot.flows.shipments import Shipments
 
 log = logging.getLogger("sellerbot")
 
@@ -27,8 +34,22 @@ log = logging.getLogger("sellerbot")
 RECENTLY_MISSED = timedelta(days=7)
 
 
-class CaseFlow(Runtime):
+class Cases:
     """Notification -> case changes, events, reminders and notices."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock, policy: Policy,
+                 mode: IntakeMode, *, seller_mail: SellerMail, reminders: Reminders,
+                 answers: Answers, shipments: Shipments, links: ActionLinks) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+        self.mode = mode
+        self.seller_mail = seller_mail
+        self.reminders = reminders
+        self.answers = answers
+        self.shipments = shipments
+        self.links = links
 
     def _match(self, case_kind: CaseKind, notice: Notice) -> dict[str, Any] | None:
         """Candidates by order id, else by relay alias; the choice is bot.core.match's."""
@@ -56,12 +77,12 @@ class CaseFlow(Runtime):
             "decision": notice.decision, "source_message_id": notice.message_id,
             "subject": notice.subject, "tracking": notice.tracking,
             "rma_id": notice.rma_id, "event_time": iso(notice.event_time),
-            **self.claim_risk_facts(notice),  # type: ignore[attr-defined]  # bot.flows.shipments
+            **self.shipments.claim_risk_facts(notice),
             "deadline_source": notice.deadline_source,
             "needs_confirmation": notice.needs_confirmation or None,
         }
 
-    def _apply_notice(self, notice: Notice, msg_row: int, now: datetime) -> str:
+    def apply_notice(self, notice: Notice, msg_row: int, now: datetime) -> str:
         case_kind = CASE_KIND_OF[notice.kind]
         case = self._match(case_kind, notice)
         before = CaseState(case["state"]) if case else None
@@ -138,14 +159,14 @@ class CaseFlow(Runtime):
     def _run_actions(self, case: dict[str, Any], actions: tuple[Any, ...], now: datetime) -> None:
         deadline = parse_iso(case["deadline"])
         past = deadline is not None and deadline <= now
-        if self.backfill and (past or not is_open(case["state"])):
+        if self.mode.backfill and (past or not is_open(case["state"])):
             recent = deadline is not None and now - deadline < RECENTLY_MISSED
             if past and is_open(case["state"]) and recent:
                 # Missed shortly before sellerbot started: still worth doing now. Held, so a
                 # first run lists it in its one summary rather than mailing it alone.
-                self._email_seller(case, "missed", now, hold=True,
+                self.seller_mail.send(case, "missed", now, hold=True,
                                    effect_key=f"missed:{case['ref']}:{case['deadline']}",
-                                   to=self._recipients(with_backup=True))
+                                   to=self.seller_mail.recipients(with_backup=True))
                 return
             self.store.add_event(case["id"], now, "backfill", source_message_id=None,
                                  from_state=None, to_state=None,
@@ -154,8 +175,8 @@ class CaseFlow(Runtime):
             return
         if past and is_open(case["state"]):
             # Arrived (or processed) after its deadline: one notice saying what to do now.
-            self._email_seller(case, "missed", now, effect_key=f"missed:{case['ref']}:"
-                               f"{case['deadline']}", to=self._recipients(with_backup=True))
+            self.seller_mail.send(case, "missed", now, effect_key=f"missed:{case['ref']}:"
+                               f"{case['deadline']}", to=self.seller_mail.recipients(with_backup=True))
             self.store.add_event(case["id"], now, "deadline_missed", source_message_id=None,
                                  from_state=case["state"], to_state=None,
                                  reason="processed after its deadline")
@@ -173,41 +194,21 @@ class CaseFlow(Runtime):
                                          to_state=None,
                                          reason=f"authorize recommended to the seller (click "
                                                 f"{url}, then FAIT); nothing requested")
-                self._email_seller(case, action.args["template"], now, extra=extra,
-                                   hold=self.hold_notices
+                self.seller_mail.send(case, action.args["template"], now, extra=extra,
+                                   hold=self.mode.hold_notices
                                    and action.args["template"] == "new_case")
             elif action.name == "schedule_reminders":
-                self._schedule_reminders(case, now)
+                self.reminders.schedule(case, now)
             elif action.name == "draft_claim":
-                self._send_claim_draft(case, now)
+                self.answers.send_claim_draft(case, now)
             elif action.name == "cancel_reminders":
                 self.store.cancel_reminders(case["id"], now)
             elif action.name == "follow_link":
                 if self.settings.links.effective_mode != "follow":
                     continue  # notify mode: the auto_action mail carries the link to click
-                self._queue_link(case, LinkRole(action.args["role"]), now,
+                self.links.queue(case, LinkRole(action.args["role"]), now,
                                  on_success=action.args.get("on_success", "authorized"),
                                  reply=None, source="auto")
-
-    def _schedule_reminders(self, case: dict[str, Any], now: datetime,
-                            since: datetime | None = None) -> None:
-        deadline = parse_iso(case["deadline"])
-        if deadline is None:
-            return
-        kind = reminder_kind_for(CaseState(case["state"]))
-        r = self.settings.reminders
-        hours = {"return": r.return_offsets_hours, "claim": r.claim_offsets_hours,
-                 "message": r.message_offsets_hours, "appeal": r.appeal_offsets_hours,
-                 "refund": r.refund_offsets_hours}[kind]
-        zone = deadlines.marketplace_zone(case["marketplace"], self.settings.seller.timezone)
-        times = deadlines.reminder_times(since or parse_iso(case["opened_at"]) or now, deadline,
-                                         [timedelta(hours=h) for h in hours], now, self.quiet,
-                                         zone)
-        self.store.cancel_reminders(case["id"], now)
-        base = len(self.store.reminders(case["id"]))
-        for seq, at in enumerate(sorted(times), start=base + 1):
-            self.store.add_reminder(case["id"], at, "reminder", seq)
-        self.store.add_reminder(case["id"], deadline, "deadline", base + len(times) + 1)
 
     def flush_notices(self) -> int:
         """After a bulk pass (or a crash during one): release held notices, or replace them
@@ -217,12 +218,12 @@ class CaseFlow(Runtime):
             return 0
         now = self.clock.now()
         with self.store.transaction():
-            if len(held) <= self.catch_up_threshold:
+            if len(held) <= self.mode.catch_up_threshold:
                 for eff in held:
                     self.store.mark_effect(eff["id"], "released", now)
                     case = self.store.case(eff["case_id"]) if eff["case_id"] else None
                     spec = eff["payload"]["held"]
-                    self._email_seller(case, spec["template"], now, extra=spec["extra"],
+                    self.seller_mail.send(case, spec["template"], now, extra=spec["extra"],
                                        to=spec.get("to"),
                                        effect_key=f"{eff['effect_key']}:released")
                 return len(held)
@@ -231,7 +232,7 @@ class CaseFlow(Runtime):
                 self.store.mark_effect(eff["id"], "merged", now)
             opened = sorted((c for c in cases if is_open(c["state"])),
                             key=lambda c: c["deadline"] or "9999")
-            self._email_seller(None, "catch_up", now,
+            self.seller_mail.send(None, "catch_up", now,
                                effect_key=f"catch-up:{iso(now)}:{len(cases)}",
                                extra={"cases": [
                                    {"ref": c["ref"], "kind": c["kind"], "state": c["state"],
@@ -240,9 +241,8 @@ class CaseFlow(Runtime):
         return 1
 
 
-    def open_cases_summary(self, now: datetime) -> list[dict[str, Any]]:
-        rows = self.store.cases_where(f"state in ({OPEN_STATES_SQL})", [],
-                                      order_by="deadline")
-        return [{"ref": r["ref"], "kind": r["kind"], "state": r["state"],
-                 "order_id": r["order_id"], "deadline": parse_iso(r["deadline"])} for r in rows]
-
+def open_cases_summary(store: Store) -> list[dict[str, Any]]:
+    """Every open case, soonest deadline first: the STATUT answer."""
+    rows = store.cases_where(f"state in ({OPEN_STATES_SQL})", [], order_by="deadline")
+    return [{"ref": r["ref"], "kind": r["kind"], "state": r["state"],
+             "order_id": r["order_id"], "deadline": parse_iso(r["deadline"])} for r in rows]

@@ -8,16 +8,19 @@ case is marked uncertain and the seller asked.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import tenacity
 
-from bot.flows import failpoints
 from bot.edges import links, mailer, systemd
-from bot.edges.store import parse_iso, private_file
-from bot.flows.runtime import Runtime
+from bot.edges.clock import Clock
+from bot.edges.config import Settings
+from bot.edges.store import Store, parse_iso, private_file
+from bot.flows import failpoints
+from bot.flows.seller_mail import SellerMail
 
 log = logging.getLogger("sellerbot")
 
@@ -43,13 +46,37 @@ def for_seller(eff: dict[str, Any]) -> bool:
     return eff["kind"] == "email" and not eff["payload"].get("on_sent")
 
 
-class OutboxRunner(Runtime):
+@dataclass(frozen=True)
+class Completions:
+    """What the flows do once an effect's outcome is known (inside its transaction)."""
+
+    #: (effect, ok, detail, now): an action link answered, or was given up.
+    link_finished: Callable[[dict[str, Any], bool, dict[str, Any], datetime], None]
+    #: (effect, now): the relay accepted a mail to a buyer.
+    buyer_mail_sent: Callable[[dict[str, Any], datetime], None]
+    #: (effect, error, now): a mail to a buyer was refused for good.
+    buyer_mail_failed: Callable[[dict[str, Any], str, datetime], None]
+
+
+class Outbox:
     """Sends what the outbox holds, with retries and backoff."""
 
-    #: SMTP failed since the last mail that got through (a success then re-arms the others).
-    _smtp_failing = False
-    #: The CRITICAL "seller cannot be mailed" was said for the current outage.
-    _unreachable_said = False
+    def __init__(self, settings: Settings, store: Store, clock: Clock, *,
+                 smtp_target: mailer.SmtpTarget, link_policy: links.LinkPolicy,
+                 seller_mail: SellerMail, completions: Completions,
+                 dry_run_dir: str | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.smtp_target = smtp_target
+        self.link_policy = link_policy
+        self.seller_mail = seller_mail
+        self.completions = completions
+        self.dry_run_dir = dry_run_dir
+        #: SMTP failed since the last mail that got through (a success re-arms the others).
+        self._smtp_failing = False
+        #: The CRITICAL "seller cannot be mailed" was said for the current outage.
+        self._unreachable_said = False
 
     def retry_until(self, eff: dict[str, Any]) -> datetime:
         """When a seller mail stops mattering: its case's deadline, but never sooner than
@@ -89,14 +116,14 @@ class OutboxRunner(Runtime):
                                          source_message_id=None, from_state=None, to_state=None,
                                          reason=f"{eff['payload']['url']} may or may not have "
                                                 "been requested")
-                    self._email_seller(case, "uncertain", now,
-                                       effect_key=f"uncertain:{eff['id']}",
-                                       extra={"link_url": eff["payload"]["url"],
-                                              "role": eff["payload"]["role"]})
+                    self.seller_mail.send(case, "uncertain", now,
+                                          effect_key=f"uncertain:{eff['id']}",
+                                    extra={"link_url": eff["payload"]["url"],
+                                           "role": eff["payload"]["role"]})
                 count += 1
         return count
 
-    def execute_outbox(self) -> int:
+    def execute(self) -> int:
         """Send what is due. When SMTP cannot be reached, the other mails wait for the next
         round instead of each blocking the worker for a whole timeout."""
         done = 0
@@ -190,9 +217,9 @@ class OutboxRunner(Runtime):
                                      source_message_id=None, from_state=None, to_state=None,
                                      reason=f"{eff['kind']} {eff['effect_key']}: {error}")
                 if eff["kind"] == "http":
-                    self._link_done(eff, False, {"error": error}, now)
+                    self.completions.link_finished(eff, False, {"error": error}, now)
                 elif eff["payload"].get("on_sent"):
-                    self._buyer_answer_failed(eff, error, now)
+                    self.completions.buyer_mail_failed(eff, error, now)
         log.error("effect %s %s failed: %s", eff["id"], eff["effect_key"], error)
 
     def _execute(self, eff: dict[str, Any]) -> str:
@@ -219,7 +246,7 @@ class OutboxRunner(Runtime):
             with self.store.transaction():
                 self.store.mark_effect(eff["id"], "done", now, attempt=True)
                 if payload.get("on_sent") and eff["case_id"]:
-                    self._buyer_answer_sent(eff, now)
+                    self.completions.buyer_mail_sent(eff, now)
             if self._smtp_failing:  # the login works again: the others need not wait
                 self._smtp_failing = False
                 self.rearm_seller_mail(include_failed=False)
@@ -245,7 +272,7 @@ class OutboxRunner(Runtime):
             detail = {"status": result.status, "final_url": result.final_url}
             with self.store.transaction():
                 self.store.mark_effect(eff["id"], "done", now, response=detail)
-                self._link_done(eff, True, detail, now)
+                self.completions.link_finished(eff, True, detail, now)
             log.info("effect %s link %s -> HTTP %s case=%s", eff["id"], payload["role"],
                      result.status, eff["case_id"])
             return "done"

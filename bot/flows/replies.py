@@ -6,40 +6,92 @@ seller gets one reply saying what was done.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-from bot.core import deadlines, tokens
-from bot.core.commands import command_effect, in_language
-from bot.core.state import is_open, transition
-from bot.core.domain import CaseKind, CaseState, Command, LinkRole, Notice
-from bot.edges.store import iso, parse_iso
-from bot.flows.runtime import Runtime, mask
+from bot.core import tokens
+from bot.core.commands import in_language
+from bot.core.domain import Command, LinkRole, Notice
+from bot.edges.config import Settings
+from bot.edges.store import Store
+from bot.flows.action_links import ActionLinks
+from bot.flows.seller_commands import SellerCommands
+from bot.flows.seller_mail import SellerMail
+from bot.flows.shared import mask
 
 log = logging.getLogger("sellerbot")
 
 
-class ReplyFlow(Runtime):
+@dataclass
+class _Thread:
+    """An authenticated reply: whom to answer, in which thread, about which case."""
+
+    sender: str
+    reply_id: str
+    references: tuple[str, ...]
+    case: dict[str, Any] | None
+    answer: bool
+    limited: str | None
+
+
+class Replies:
     """Seller command mail -> case changes, link requests and one answer."""
 
-    def _handle_reply(self, notice: Notice, msg_row: int, now: datetime) -> str:
+    def __init__(self, settings: Settings, store: Store, secret: bytes, *,
+                 seller_mail: SellerMail, commands: SellerCommands,
+                 links: ActionLinks) -> None:
+        self.settings = settings
+        self.store = store
+        self.secret = secret
+        self.seller_mail = seller_mail
+        self.commands = commands
+        self.links = links
+
+    def handle(self, notice: Notice, msg_row: int, now: datetime) -> str:
+        thread = self._authenticate(notice, msg_row, now)
+        if isinstance(thread, str):
+            return thread
+        s = self.settings
+        errors = [in_language(e, s.seller.language) for e in notice.command_errors]
+        if not notice.commands and not errors:
+            errors = ["empty"]
+        results, links = self._run(notice, thread, now)
+        if thread.case is not None:
+            self.store.set_message_case(msg_row, thread.case["id"])
+        reply = {"to": [thread.sender], "in_reply_to": thread.reply_id,
+                 "answer": thread.answer, "references": list(thread.references),
+                 "results": results, "errors": errors,
+                 "case_id": thread.case["id"] if thread.case else None,
+                 "limited": thread.limited}
+        for target, role in links:
+            self.links.queue(target, role, now, on_success="authorized", reply=reply,
+                             source=thread.reply_id)
+        if not links and thread.answer and self._defer_to_buyer_mail(reply):
+            return "commands"  # answered once the buyer mail is sent (state after the send)
+        if not links and thread.answer:  # else the answer waits for the links' outcome
+            self.seller_mail.send(thread.case, "command_result", now,
+                                  effect_key=f"result:{thread.reply_id}", to=[thread.sender],
+                                  in_reply_to=thread.reply_id, references=thread.references,
+                                  extra={"results": results, "errors": errors,
+                                         "limited": thread.limited})
+        return "commands"
+
+    def _authenticate(self, notice: Notice, msg_row: int, now: datetime) -> _Thread | str:
+        """The reply's thread if its sender and token hold, else why not (recorded, and
+        answered only to an allowed sender: a forged one would make sellerbot a relay)."""
         s = self.settings
         sender = (notice.from_addr or "").lower()
         if sender == s.bot.address:
             return "own-mail"
         if sender not in s.seller.addresses:
-            # No answer: replying to a forged sender would make sellerbot a spam relay.
             log.warning("command refused: sender %s not in seller.addresses", mask(sender))
             self.store.set_message_status(msg_row, "refused",
                                           f"sender {mask(sender)} not in seller.addresses")
             return "refused-sender"
         reply_id = notice.message_id or f"<row-{msg_row}@sellerbot.invalid>"  # keys stay unique
-        reply_refs = (reply_id, *notice.references)
         candidates = tokens.find_tokens(list(notice.to_addrs),
                                         [m for m in (notice.in_reply_to, *notice.references) if m])
         checks = [tokens.verify_token(self.secret, t, now) for t in candidates]
@@ -48,40 +100,42 @@ class ReplyFlow(Runtime):
             good.case_ref != "GENERAL" else None
         # Loop guard on the answers only: a reply with a valid token is always executed.
         answer, limited = self._answer_budget(sender, case, now)
+        thread = _Thread(sender, reply_id, (reply_id, *notice.references), case, answer, limited)
         if s.authentication.require_dmarc_for_commands and \
                 notice.auth_results.get("dmarc") != "pass":
             self.store.set_message_status(msg_row, "refused", "DMARC did not pass")
-            if answer:
-                self._email_seller(None, "command_refused", now,
-                                   effect_key=f"refused:{reply_id}", to=[sender],
-                                   in_reply_to=reply_id, references=reply_refs,
-                                   extra={"reason": "dmarc"})
+            self._refuse(thread, "dmarc", now)
             return "refused-dmarc"
         if good is None:
             why = checks[0].reason if checks else "missing"
             log.warning("command refused from %s: token %s", mask(sender), why)
             self.store.set_message_status(msg_row, "refused", f"reply token {why}")
-            if answer:
-                self._email_seller(None, "command_refused", now,
-                                   effect_key=f"refused:{reply_id}", to=[sender],
-                                   in_reply_to=reply_id, references=reply_refs,
-                                   extra={"reason": f"token_{why}"})
+            self._refuse(thread, f"token_{why}", now)
             return f"refused-token-{why}"
+        return thread
+
+    def _refuse(self, thread: _Thread, reason: str, now: datetime) -> None:
+        if thread.answer:
+            self.seller_mail.send(None, "command_refused", now,
+                                  effect_key=f"refused:{thread.reply_id}", to=[thread.sender],
+                                  in_reply_to=thread.reply_id, references=thread.references,
+                                  extra={"reason": reason})
+
+    def _run(self, notice: Notice, thread: _Thread, now: datetime
+             ) -> tuple[list[dict[str, Any]], list[tuple[dict[str, Any], LinkRole]]]:
+        """Every command on every case it targets: the results, and the links to request."""
         results: list[dict[str, Any]] = []
         links: list[tuple[dict[str, Any], LinkRole]] = []
-        errors = [in_language(e, s.seller.language) for e in notice.command_errors]
-        if not notice.commands and not errors:
-            errors = ["empty"]
         touched: dict[int, dict[str, Any]] = {}
         for command in notice.commands:
-            targets, problem = self._targets(command, case, notice)
+            targets, problem = self._targets(command, thread.case, notice)
             if problem:
                 results.append({"command": command.name, "ok": False, "text": problem})
                 continue
             for target in targets:
                 if target is not None:
                     touched[target["id"]] = target
-                link = self._apply_command(target, command, now, results, reply_id)
+                link = self.commands.run(target, command, now, results, thread.reply_id)
                 if link is not None and target is not None:
                     links.append((target, link))
         for target in touched.values():
@@ -89,23 +143,7 @@ class ReplyFlow(Runtime):
                                  source_message_id=notice.message_id, from_state=None,
                                  to_state=None, reason="commands: " + ", ".join(
                                      c.name for c in notice.commands))
-        if case is not None:
-            self.store.set_message_case(msg_row, case["id"])
-        reply = {"to": [sender], "in_reply_to": reply_id, "answer": answer,
-                 "references": list(reply_refs), "results": results, "errors": errors,
-                 "case_id": case["id"] if case else None, "limited": limited}
-        for target, role in links:
-            self._queue_link(target, role, now, on_success="authorized", reply=reply,
-                             source=reply_id)
-        if not links and answer and self._defer_to_buyer_mail(reply):
-            return "commands"  # answered once the buyer mail is sent (state after the send)
-        if not links and answer:  # else the answer waits for the links' outcome (_link_done)
-            self._email_seller(case, "command_result", now,
-                               effect_key=f"result:{reply_id}", to=[sender],
-                               in_reply_to=reply_id, references=reply_refs,
-                               extra={"results": results, "errors": errors,
-                                      "limited": limited})
-        return "commands"
+        return results, links
 
     def _answer_budget(self, sender: str, case: dict[str, Any] | None,
                        now: datetime) -> tuple[bool, str | None]:
@@ -168,223 +206,3 @@ class ReplyFlow(Runtime):
         if any(c is None for c in cases):
             return [], "bad_number"
         return list(cases), None
-
-    def _apply_command(self, case: dict[str, Any] | None, command: Command, now: datetime,
-                       results: list[dict[str, Any]], source: str = "reply") -> LinkRole | None:
-        """Run one command on one case; returns the link to request, if any."""
-        start = len(results)
-        link = self._run_command(case, command, now, results, source)
-        if case is not None:
-            for entry in results[start:]:
-                entry.setdefault("ref", case["ref"])
-        return link
-
-    def _run_command(self, case: dict[str, Any] | None, command: Command, now: datetime,
-                     results: list[dict[str, Any]], source: str) -> LinkRole | None:
-        name = command.name
-        if name == "help":
-            results.append({"command": name, "ok": True, "text": "help"})
-            return None
-        if name == "status":
-            results.append({"command": name, "ok": True, "text": "status",
-                            "cases": self.open_cases_summary(now)})
-            return None
-        if name in ("shipped", "out_of_stock") or (  # by order number, from any sellerbot mail
-                name == "confirm" and self.is_out_of_stock_code(command)):  # type: ignore[attr-defined]
-            return self._shipping_command(command, now, results, source)  # type: ignore[attr-defined]
-        if case is None:
-            results.append({"command": name, "ok": False, "text": "no_case"})
-            return None
-        state = CaseState(case["state"])
-        if name == "return":  # Amazon's advice: returns go through a return request
-            return self._to_buyer(case, "buyer_return_request", {}, now, results, name, source)
-        if name == "authorize":
-            if state != CaseState.RETURN_REQUESTED:
-                results.append({"command": name, "ok": False, "text": "not_pending",
-                                "state": str(state)})
-                return None
-            if not case["data"].get("links", {}).get("authorize"):
-                results.append({"command": name, "ok": False, "text": "no_link"})
-                return None
-            if self.store.active_link(case["id"], str(LinkRole.AUTHORIZE)):
-                # Another reply already asked for it: never request the same link twice.
-                results.append({"command": name, "ok": True, "text": "in_progress"})
-                return None
-            if command_effect("authorize", self.settings.links.effective_mode) == "click":
-                results.append({"command": name, "ok": True, "text": "click",
-                                "url": case["data"]["links"]["authorize"]})
-                return None
-            return LinkRole.AUTHORIZE
-        if name == "close":
-            url = case["data"].get("links", {}).get("close")
-            if state != CaseState.RETURN_REQUESTED or not url:
-                results.append({"command": name, "ok": False, "text": "not_pending",
-                                "state": str(state)})
-                return None
-            results.append({"command": name, "ok": True, "text": "close_click", "url": url,
-                            "reason": " ".join(command.args), "message": command.text})
-            return None
-        if name in ("done", "ignore"):
-            event = "done" if name == "done" else "no_response_needed"
-            self._seller_transition(case, event, name, now, results)
-            return None
-        if name == "snooze":
-            seconds = int(command.args[0]) if command.args else 3600
-            deadline = parse_iso(case["deadline"])
-            until = now + timedelta(seconds=seconds)
-            if deadline is not None:
-                until = min(until, deadline - timedelta(minutes=30))
-            self.store.update_case(case["id"], snoozed_until=iso(until))
-            self.store.add_reminder(case["id"], max(until, now), "snooze",
-                                    len(self.store.reminders(case["id"])) + 1)
-            results.append({"command": name, "ok": True, "text": "snoozed", "until": until})
-            return None
-        if name == "reply":
-            return self._to_buyer(case, "buyer_answer", {"text": command.text}, now, results,
-                                  name, source)
-        if name == "keep":
-            if case["kind"] != "return":
-                results.append({"command": name, "ok": False, "text": "not_pending",
-                                "state": str(state)})
-                return None
-            return self._to_buyer(case, "buyer_keep_item", {}, now, results, name, source)
-        if name == "received":
-            self._seller_transition(case, "received", name, now, results)
-            return None
-        if name == "refund":
-            return self._refund(case, command, now, results, source)
-        if name == "confirm":
-            return self._confirm(case, command, now, results, source)
-        if name == "claim_answer":
-            if case["kind"] != "claim":
-                results.append({"command": name, "ok": False, "text": "not_pending",
-                                "state": str(state)})
-                return None
-            self._send_claim_draft(case, now, answer=command.text,
-                                   effect_key=f"claim-answer:{case['ref']}:{source}")
-            results.append({"command": name, "ok": True, "text": "claim_ready"})
-            return None
-        results.append({"command": name, "ok": False, "text": "not_available"})
-        return None
-
-    # ------------------------------------------------------------------ money
-    def _refund(self, case: dict[str, Any], command: Command, now: datetime,
-                results: list[dict[str, Any]], source: str) -> None:
-        """Refunds are made in Seller Central; above the configured amount sellerbot first
-        asks for a confirmation code, so a mistyped amount never goes out unnoticed."""
-        amount = Decimal(command.args[0]) if command.args else None
-        limit = Decimal(str(self.settings.policy.confirm_refunds_above))
-        if amount is not None and amount > limit:
-            code = hashlib.sha256(f"{case['ref']}|{amount}|{source}".encode()
-                                  + self.secret).hexdigest()[:6].upper()
-            data = dict(case["data"], pending_refund={"amount": str(amount), "code": code,
-                                                       "asked_at": iso(now)})
-            self.store.update_case(case["id"], data=data)
-            case["data"] = data
-            results.append({"command": "refund", "ok": True, "text": "confirm_needed",
-                            "amount": str(amount), "code": code})
-            return None
-        return self._refund_ready(case, amount, now, results, source)
-
-    def _confirm(self, case: dict[str, Any], command: Command, now: datetime,
-                 results: list[dict[str, Any]], source: str) -> None:
-        pending = case["data"].get("pending_refund")
-        code = command.args[0].upper() if command.args else ""
-        if not pending or not hmac.compare_digest(pending["code"], code):
-            results.append({"command": "confirm", "ok": False, "text": "bad_code"})
-            return None
-        data = {k: v for k, v in case["data"].items() if k != "pending_refund"}
-        self.store.update_case(case["id"], data=data)
-        case["data"] = data
-        return self._refund_ready(case, Decimal(pending["amount"]), now, results, source)
-
-    def _refund_ready(self, case: dict[str, Any], amount: Decimal | None, now: datetime,
-                      results: list[dict[str, Any]], source: str) -> None:
-        order = case.get("order_id") or ""
-        host = (case.get("marketplace") or "amazon.fr").replace("amazon.", "sellercentral.amazon.")
-        url = f"https://{host}/orders-v3/order/{order}/refund" if order else None
-        self.store.add_event(case["id"], now, "refund_requested", source_message_id=source,
-                             from_state=case["state"], to_state=None,
-                             reason=f"seller asked to refund {amount or 'in full'}")
-        results.append({"command": "refund", "ok": True, "text": "refund_click", "url": url,
-                        "amount": str(amount) if amount is not None else None})
-        return None
-
-    def _seller_transition(self, case: dict[str, Any], event: str, command: str,
-                           now: datetime, results: list[dict[str, Any]]) -> str:
-        before = CaseState(case["state"])
-        outcome = transition(CaseKind(case["kind"]), before, event)
-        if outcome.to_state is None:
-            results.append({"command": command, "ok": False, "text": "not_pending",
-                            "state": str(before)})
-            return "error"
-        self.store.update_case(case["id"], state=str(outcome.to_state), updated_at=iso(now))
-        self.store.add_event(case["id"], now, f"command:{command}", source_message_id=None,
-                             from_state=before, to_state=outcome.to_state,
-                             reason=outcome.reason)
-        case["state"] = str(outcome.to_state)
-        self.store.cancel_reminders(case["id"], now)
-        if is_open(outcome.to_state):  # a new clock starts (REÇU: refund within 2 days)
-            hard, soft = deadlines.deadline_for_state(
-                outcome.to_state, now, case.get("marketplace"), None,
-                self.settings.seller.timezone)
-            self.store.update_case(case["id"], deadline=iso(hard), deadline_soft=iso(soft))
-            case.update(deadline=iso(hard), deadline_soft=iso(soft))
-            self._schedule_reminders(case, now, since=now)
-        results.append({"command": command, "ok": True, "text": "state",
-                        "state": str(outcome.to_state)})
-        return "ok"
-
-    # ------------------------------------------------------------------ action links
-    def _queue_link(self, case: dict[str, Any], role: LinkRole, now: datetime, *,
-                    on_success: str, reply: dict[str, Any] | None, source: str) -> None:
-        url = case["data"].get("links", {}).get(str(role))
-        if not url:
-            return
-        self.store.enqueue(kind="http", effect_key=f"link:{case['ref']}:{role}:{source}",
-                           now=now,
-                           case_id=case["id"], payload={"url": url, "role": str(role),
-                                                        "on_success": on_success,
-                                                        "reply": reply})
-
-    def _link_done(self, effect: dict[str, Any], ok: bool, detail: dict[str, Any],
-                   now: datetime) -> None:
-        """Record the request on the case, move the state, confirm to the seller."""
-        case = self.store.case(effect["case_id"])
-        if case is None:
-            return
-        payload = effect["payload"]
-        self.store.add_event(case["id"], now, "link_followed" if ok else "link_failed",
-                             source_message_id=None, from_state=case["state"], to_state=None,
-                             reason=f"{payload['role']} {payload['url']}", data=detail)
-        entry = {"command": "authorize" if payload["role"] == "authorize" else payload["role"],
-                 "ok": ok, "text": "link_ok" if ok else "link_failed", "ref": case["ref"],
-                 "url": payload["url"], "detail": detail.get("error") or detail.get("status")}
-        if ok:
-            self._seller_transition(case, payload["on_success"], entry["command"], now, [])
-            case = self.store.case(case["id"])
-        self.store.mark_effect(effect["id"], "done" if ok else "failed", now,
-                               response={**detail, "entry": entry})
-        reply = payload.get("reply")
-        if not reply:
-            self._email_seller(case, "auto_action", now,
-                               effect_key=f"auto-result:{effect['id']}", extra={"results": [entry]})
-            return
-        group = self.store.effects_for_reply(reply["in_reply_to"])
-        if any(e["status"] in ("pending", "retrying", "inflight") for e in group):
-            return  # one answer per reply: wait for the other links of the same reply
-        if not reply.get("answer", True):
-            return  # loop guard: executed, not answered
-        results = list(reply["results"])
-        for other in group:
-            response = json.loads(other["response"] or "{}")
-            results.append(response.get("entry") or {
-                "command": other["payload"]["role"], "ok": False, "text": "link_failed",
-                "url": other["payload"]["url"], "detail": other["status"]})
-        thread_case = self.store.case(reply["case_id"]) if reply.get("case_id") else None
-        self._email_seller(thread_case, "command_result", now,
-                           effect_key=f"result:{reply['in_reply_to']}", to=reply["to"],
-                           in_reply_to=reply["in_reply_to"],
-                           references=tuple(reply["references"]),
-                           extra={"results": results, "errors": reply.get("errors", []),
-                                  "limited": reply.get("limited")})

@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.flows.answers import MARKETPLACE_LANG, relay_mail
 from bot.core.guardrails import check_buyer_message
 from bot.core.intent import claim_risks
 from bot.core.shipping import (
@@ -32,17 +31,31 @@ from bot.core.shipping import (
 )
 from bot.core.tracking import normalise
 from bot.core.domain import Command, Kind, Notice
-from bot.edges.render import long_date, wire
-from bot.edges.store import iso
-from bot.flows.runtime import Runtime, mask
+from bot.edges.clock import Clock
+from bot.edges.config import Settings
+from bot.edges.render import Renderer, long_date, wire
+from bot.edges.store import Store, iso
+from bot.flows.relay import MARKETPLACE_LANG, relay_mail
+from bot.flows.seller_mail import SellerMail
+from bot.flows.shared import IntakeMode, mask
 
 log = logging.getLogger("sellerbot")
 
 SLOTS = ("morning", "reminder")
 
 
-class ShipmentFlow(Runtime):
-    """Ship lists in the tick; `shipped` commands from the seller's replies."""
+class Shipments:
+    """Ship lists in the tick; EXPÉDIÉ and RUPTURE commands from the seller's replies."""
+
+    def __init__(self, settings: Settings, store: Store, clock: Clock, renderer: Renderer,
+                 secret: bytes, seller_mail: SellerMail, mode: IntakeMode) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.renderer = renderer
+        self.secret = secret
+        self.seller_mail = seller_mail
+        self.mode = mode
 
     # ------------------------------------------------------------------ settings
     def signature_thresholds(self) -> dict[str, tuple[Decimal, str]]:
@@ -59,7 +72,7 @@ class ShipmentFlow(Runtime):
             out.append((slot, datetime.combine(day, time(hour, minute), zone)))
         return sorted(out, key=lambda s: s[1])
 
-    def ship_list_due_at(self) -> datetime | None:
+    def due_at(self) -> datetime | None:
         """The next slot time (today's, else tomorrow's morning) for the scheduler."""
         if not self.settings.shipping.enabled:
             return None
@@ -88,10 +101,10 @@ class ShipmentFlow(Runtime):
         return [{"order_id": r[0], "marketplace": r[1], "data": json.loads(r[2] or "{}")}
                 for r in rows]
 
-    def maybe_send_ship_lists(self) -> int:
+    def maybe_send(self) -> int:
         """The latest slot of today that is due and not yet handled: its list, if any order
         is due today or late. Earlier slots of the day are marked handled with it."""
-        if not self.settings.shipping.enabled or self.backfill:
+        if not self.settings.shipping.enabled or self.mode.backfill:
             return 0
         now = self.clock.now()
         due_slots = [(slot, when) for slot, when in self._slot_times(now) if when <= now]
@@ -119,15 +132,15 @@ class ShipmentFlow(Runtime):
                                                   thresholds)
             entry["confirm_url"] = confirm_shipment_url(entry["order_id"], entry["marketplace"])
         first = (due or late)[0]
-        self._email_seller(None, "ship_list", now, effect_key=key, extra={"ship": {
+        self.seller_mail.send(None, "ship_list", now, effect_key=key, extra={"ship": {
             "slot": slot, "due": due, "late": late, "count": len(due) + len(late),
             "first": first, "signature_any": any(e["signature"] for e in due + late)}})
         log.info("ship list (%s): %d due today, %d late", slot, len(due), len(late))
         return 1
 
     # ------------------------------------------------------------------ EXPÉDIÉ
-    def _shipping_command(self, command: Command, now: datetime,
-                          results: list[dict[str, Any]], source: str) -> None:
+    def command(self, command: Command, now: datetime,
+                results: list[dict[str, Any]], source: str) -> None:
         """Record a shipment whose tracking number is valid; refuse it, saying why, if not."""
         if command.name == "out_of_stock":
             return self._out_of_stock(command.args[0], now, results, source)

@@ -1,4 +1,7 @@
 """Mail to the seller: context for the templates, reply tokens, threading, the outbox row.
+
+Every flow that tells the seller something hands `SellerMail.send` a template and a case;
+this is the one place that knows the seller's addresses, the reply token and the thread.
 """
 
 from __future__ import annotations
@@ -13,21 +16,34 @@ from typing import Any
 from bot.core import deadlines, tokens
 from bot.core.commands import help_text, notice_actions
 from bot.core.domain import Kind, Notice
-from bot.edges.render import header_safe, wire
-from bot.edges.store import iso, parse_iso
-from bot.flows.runtime import Runtime, body_hash
+from bot.edges.clock import Clock
+from bot.edges.config import Settings
+from bot.edges.render import Renderer, header_safe, wire
+from bot.edges.store import Store, iso, parse_iso
+from bot.flows.relay import relay_target
+from bot.flows.shared import body_hash
 
 log = logging.getLogger("sellerbot")
 
 
-class SellerMail(Runtime):
+class SellerMail:
     """Renders a template into an outbox row addressed to the seller."""
 
-    def _token_for(self, case_ref: str, now: datetime) -> str:
+    def __init__(self, settings: Settings, store: Store, clock: Clock, renderer: Renderer,
+                 secret: bytes, away: tuple[tuple[datetime, datetime], ...] = ()) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.renderer = renderer
+        self.secret = secret
+        #: The seller's away windows: the backup address is copied on everything meanwhile.
+        self.away_windows = away
+
+    def token_for(self, case_ref: str, now: datetime) -> str:
         return tokens.make_token(self.secret, case_ref,
                                  now + timedelta(days=self.settings.bot.token_days))
 
-    def _context(self, case: dict[str, Any] | None, now: datetime, **extra: Any) -> dict[str, Any]:
+    def context(self, case: dict[str, Any] | None, now: datetime, **extra: Any) -> dict[str, Any]:
         s = self.settings
         ctx: dict[str, Any] = {
             "seller_name": s.seller.name, "bot_name": s.bot.name, "tag": s.bot.subject_tag,
@@ -48,12 +64,11 @@ class SellerMail(Runtime):
                 ctx["time_left"] = deadlines.humanize_remaining(deadline - now,
                                                                 s.seller.language)
             if case["kind"] == "return" and case["state"] == "return_requested":
-                ctx["case"]["prior_returns"] = self._prior_returns(case)
+                ctx["case"]["prior_returns"] = self.prior_returns(case)
         ctx.update(extra)
         if case is not None:
-            # The same test AnswerFlow._to_buyer makes, so GARDER/RÉPONDRE lines cannot lie.
-            relay = getattr(self, "_relay_target", None)
-            alias = relay(case)[0] if relay else case.get("buyer_alias")
+            # The same test Answers.to_buyer makes, so GARDER/RÉPONDRE lines cannot lie.
+            alias = relay_target(self.store, case)[0]
             can_relay = bool(s.buyer.answers and s.buyer.sender and alias)
             ctx["actions"] = notice_actions(case["state"], s.links.effective_mode,
                                             ctx["case"]["links"],
@@ -61,8 +76,7 @@ class SellerMail(Runtime):
                                             can_relay=can_relay)
         return ctx
 
-
-    def _prior_returns(self, case: dict[str, Any]) -> list[str]:
+    def prior_returns(self, case: dict[str, Any]) -> list[str]:
         """Earlier return cases of the same buyer (Amazon's contact-buyer link names the
         buyer): a fact that bears on the seller's decision."""
         link = (case["data"].get("links") or {}).get("reply") or ""
@@ -75,11 +89,11 @@ class SellerMail(Runtime):
             [case["id"], case["id"], f"%buyerID={m.group(1)}%"], order_by="id")
         return [r["ref"] for r in rows]
 
-    def _email_seller(self, case: dict[str, Any] | None, template: str, now: datetime, *,
-                      extra: dict[str, Any] | None = None, effect_key: str | None = None,
-                      to: list[str] | None = None, in_reply_to: str | None = None,
-                      references: tuple[str, ...] = (), hold: bool = False,
-                      attachments: tuple[tuple[bytes, dict[str, Any]], ...] = ()) -> str:
+    def send(self, case: dict[str, Any] | None, template: str, now: datetime, *,
+              extra: dict[str, Any] | None = None, effect_key: str | None = None,
+              to: list[str] | None = None, in_reply_to: str | None = None,
+              references: tuple[str, ...] = (), hold: bool = False,
+              attachments: tuple[tuple[bytes, dict[str, Any]], ...] = ()) -> str:
         s = self.settings
         ref = case["ref"] if case else "GENERAL"
         key = effect_key or f"email:{template}:{ref}:{case['state'] if case else ''}:" \
@@ -91,16 +105,16 @@ class SellerMail(Runtime):
                                payload={"held": {"template": template, "extra": extra or {},
                                                  "to": to}})
             return ""
-        token = self._token_for(ref, now)
+        token = self.token_for(ref, now)
         seq = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
         message_id = tokens.message_id_for(token, template.replace("_", ""), seq, s.bot.domain)
         local, domain = s.bot.address.split("@", 1)
         thread_root = case["data"].get("thread_root") if case else None
         refs = tuple(r for r in (thread_root, *references) if r)
         msg = self.renderer.email(
-            template, s.seller.language, self._context(case, now, **(extra or {})),
+            template, s.seller.language, self.context(case, now, **(extra or {})),
             sender=Address(header_safe(s.bot.name, 80), local, domain),
-            to=to or self._recipients(with_backup=False), message_id=message_id, date=now,
+            to=to or self.recipients(with_backup=False), message_id=message_id, date=now,
             reply_to=tokens.reply_address(s.bot.address, token),
             in_reply_to=in_reply_to or thread_root, references=refs)
         for data, options in attachments:  # text+html alternative -> multipart/mixed
@@ -108,7 +122,7 @@ class SellerMail(Runtime):
         rowid = self.store.enqueue(kind="email", effect_key=key, now=now,
                                    case_id=case["id"] if case else None, message_id=message_id,
                                    payload={"from": s.bot.address,
-                                            "to": list(to or self._recipients(False)),
+                                            "to": list(to or self.recipients(False)),
                                             "raw": wire(msg), "template": template})
         if rowid and case is not None and not thread_root:
             data = dict(case["data"], thread_root=message_id)
@@ -116,37 +130,36 @@ class SellerMail(Runtime):
             case["data"] = data
         return message_id
 
-    def _alert_quarantine(self, notice: Notice, reason: str, now: datetime) -> None:
+    def alert_quarantine(self, notice: Notice, reason: str, now: datetime) -> None:
         """Seller alerted once per layout (unrecognized) or per message (suspicious)."""
         if notice.kind == Kind.SUSPICIOUS:
             key = f"alert:suspicious:{notice.message_id or body_hash(reason.encode())}"
         else:
             shape = re.sub(r"\d+", "#", notice.subject or "")[:80]
             key = f"alert:unrecognized:{(notice.from_addr or '').split('@')[-1]}:{shape}"
-        self._email_seller(None, "alert", now, effect_key=key, extra={
+        self.send(None, "alert", now, effect_key=key, extra={
             "reason": reason, "alert_kind": str(notice.kind),
             "alert_subject": header_safe(notice.subject or "", 120),
             "alert_from": notice.from_addr or "?"})
-
 
     def alert_intake_down(self, minutes: int, reason: str) -> None:
         """The mailbox cannot be read: the seller must watch Seller Central meanwhile."""
         now = self.clock.now()
         mailboxes = ", ".join(f"{m.username}@{m.host}" for m in self.settings.mailboxes())
         with self.store.transaction():
-            self._email_seller(None, "intake_down", now,
+            self.send(None, "intake_down", now,
                                effect_key=f"intake-down:{iso(now)}",
-                               to=self._recipients(with_backup=True),
+                               to=self.recipients(with_backup=True),
                                extra={"minutes": minutes, "mailbox": mailboxes,
                                       "reason": header_safe(reason or "unknown", 300)})
         log.error("intake down for %d min: seller alerted", minutes)
 
-    def _away(self, now: datetime) -> bool:
-        return any(start <= now < end for start, end in self.policy.away)
+    def away(self, now: datetime) -> bool:
+        return any(start <= now < end for start, end in self.away_windows)
 
-    def _recipients(self, with_backup: bool) -> list[str]:
+    def recipients(self, with_backup: bool) -> list[str]:
         to = list(self.settings.seller.recipients)
-        with_backup = with_backup or self._away(self.clock.now())
+        with_backup = with_backup or self.away(self.clock.now())
         if with_backup and self.settings.seller.backup and self.settings.seller.backup not in to:
             to.append(self.settings.seller.backup)
         return to
