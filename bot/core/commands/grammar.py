@@ -144,7 +144,7 @@ def dedupe(items: list[str]) -> tuple[str, ...]:
 
 
 def is_greeting(line: str) -> bool:
-    """"Bonjour", "Merci", "Thanks", …: a line sellerbot skips without a word."""
+    """A line opening with a greeting ("Bonjour", "Merci", "Thanks", …): skipped silently."""
     words = line.split()
     return bool(words) and fold(words[0].strip(PUNCT)) in _GREETINGS
 
