@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 from bot.core.orders.model import FORMAT_REPORT, ImportResult, OrderFacts, RowError
 from bot.core.orders.values import (
@@ -88,8 +88,8 @@ def parse_report(lines: list[tuple[int, str]]) -> ImportResult:
     return result
 
 
-def _merge_report_line(parsed: dict[str, OrderFacts], order_id: str, get: Any,
-                       number: int) -> None:
+def _merge_report_line(parsed: dict[str, OrderFacts], order_id: str,
+                       get: Callable[[str], str], number: int) -> None:
     """Add one item line to its order: the item, and the order fields it is the first to say."""
     purchase = parse_datetime(get("purchase_date"), "purchase-date")
     qty = parse_int(get("qty"), "quantity")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
 from bot.core.orders.model import FORMAT_SHIPMENTS, ImportResult, OrderFacts, RowError
 from bot.core.orders.values import (
@@ -60,24 +61,30 @@ def parse_shipments(text: str, header_line: str) -> ImportResult:
             return cells[i].strip() if i is not None else ""
 
         try:
-            order_id = order_id_of(get("order_id"))
-            carrier = get("carrier") or None
-            tracking = tracking_of(get("tracking"))
-            ship_date = parse_ship_date(get("ship_date"), "ship_date")
-            signature = parse_bool(get("signature"), "signature")
-            buy_shipping = parse_bool(get("buy_shipping"), "buy_shipping")
+            _merge_shipment_line(parsed, get, number)
         except BadValue as exc:
             result.errors.append(RowError(number, str(exc)))
-            continue
-        facts = parsed.get(order_id)
-        if facts is None:
-            facts = parsed[order_id] = OrderFacts(order_id)
-        facts.lines.append(number)
-        facts.carrier = carrier or facts.carrier
-        if tracking:
-            facts.tracking = join_tracking(facts.tracking, tracking)
-        facts.ship_date = ship_date or facts.ship_date
-        facts.signature = signature if signature is not None else facts.signature
-        facts.buy_shipping = buy_shipping if buy_shipping is not None else facts.buy_shipping
     result.rows = list(parsed.values())
     return result
+
+
+def _merge_shipment_line(parsed: dict[str, OrderFacts], get: Callable[[str], str],
+                         number: int) -> None:
+    """Add one parcel line to its order: tracking numbers accumulate, the other fields take
+    the last non-empty value. A bad cell raises before the order is touched."""
+    order_id = order_id_of(get("order_id"))
+    carrier = get("carrier") or None
+    tracking = tracking_of(get("tracking"))
+    ship_date = parse_ship_date(get("ship_date"), "ship_date")
+    signature = parse_bool(get("signature"), "signature")
+    buy_shipping = parse_bool(get("buy_shipping"), "buy_shipping")
+    facts = parsed.get(order_id)
+    if facts is None:
+        facts = parsed[order_id] = OrderFacts(order_id)
+    facts.lines.append(number)
+    facts.carrier = carrier or facts.carrier
+    if tracking:
+        facts.tracking = join_tracking(facts.tracking, tracking)
+    facts.ship_date = ship_date or facts.ship_date
+    facts.signature = signature if signature is not None else facts.signature
+    facts.buy_shipping = buy_shipping if buy_shipping is not None else facts.buy_shipping
