@@ -29,7 +29,6 @@ from aiosmtpd.smtp import AuthResult
 from dovecot_oauth import IntrospectionEndpoint, OAuthDovecotServer
 from imapclient.exceptions import LoginError
 from prometheus_client.parser import text_string_to_metric_families
-from timeshift import at
 
 from bot.edges.config import Settings, settings_from_dict
 from bot.app.daemon import InstanceLock
