@@ -143,3 +143,32 @@ def test_the_architecture_document_names_every_room_and_flow() -> None:
              and node.func.id[0].isupper()}
     assert built - {"Completions", "IntakeMode", "Origin"} == described, \
         sorted(built ^ described)
+
+
+def _classes_defined_in_bot() -> set[str]:
+    return {node.name for path in BOT.rglob("*.py")
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ClassDef)}
+
+
+#: Our own classes that others may extend: errors only, never behaviour.
+OWN_BASES_ALLOWED = {"ConfigError"}
+
+
+@pytest.mark.parametrize("path", sorted((BOT / "flows").rglob("*.py"))
+                         + sorted((BOT / "app").rglob("*.py")), ids=lambda p: p.stem)
+def test_flows_and_the_app_compose_instead_of_inheriting(path: Path) -> None:
+    """No mixins, no shared base: a flow or the Service gets what it uses in its
+    constructor, so a call from intake to the outbox is never an inherited lookup.
+    (Extending a library's class, like logging.Formatter, is fine.)"""
+    own = _classes_defined_in_bot() - OWN_BASES_ALLOWED
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    inherited = [f"{node.name}({ast.unparse(base)})" for node in ast.walk(tree)
+                 if isinstance(node, ast.ClassDef) for base in node.bases
+                 if ast.unparse(base).split(".")[-1] in own]
+    assert not inherited, inherited
+
+
+def test_the_service_has_no_base_class() -> None:
+    from bot.app.service import Service
+    assert Service.__bases__ == (object,)
