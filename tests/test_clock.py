@@ -24,7 +24,7 @@ WALL_READS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today")
 # Where a plain SystemClock() (wall time, ignoring SELLERBOT_CLOCK_START) is right, and why.
 WALL_CLOCK_ALLOWED = {  # path under bot/ (a folder ends with /)
     "edges/oauth/": "token lifetimes are the provider's wall time",
-    "app/ops.py": "the OAuth check of `check-config --connect` (provider wall time)",
+    "app/ops/checks.py": "the OAuth check of `check-config --connect` (provider wall time)",
     "edges/metrics.py": "only a default; the daemon hands its own clock",
     "demo/sandbox.py": "the loopback stand-in servers keep the real clock, as servers do",
 }
