@@ -107,3 +107,11 @@ def test_catalogs_are_where_a_wheel_installs_them() -> None:
     for lang in LOCALES:
         assert (f'"share/sellerbot/templates/locale/{lang}/LC_MESSAGES" = '
                 f'["templates/locale/{lang}/LC_MESSAGES/sellerbot.po"]') in pyproject
+
+
+def test_babel_is_wrapped_by_the_render_edge() -> None:
+    """Dates, numbers and catalogs go through bot.edges.render, nowhere else."""
+    bot = Path(__file__).resolve().parent.parent / "bot"
+    users = {str(p.relative_to(bot)) for p in bot.rglob("*.py")
+             if re.search(r"^\s*(?:import babel|from babel)", p.read_text(), re.M)}
+    assert users == {"edges/render.py"}
