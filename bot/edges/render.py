@@ -28,8 +28,11 @@ import babel.dates
 import babel.numbers
 import babel.support
 import jinja2
+import jinja2.visitor
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from jinja2 import nodes
+from markupsafe import Markup
 
 LOCALES = ("fr", "en", "de", "it", "es")
 DOMAIN = "sellerbot"
@@ -69,14 +72,21 @@ def _fmt_dt(value: datetime | None, tz: str = "Europe/Paris", fmt: str = "%d/%m 
     return value.astimezone(ZoneInfo(tz)).strftime(fmt)
 
 
-#: CLDR day and month names through Babel; the order and the word before the time are ours.
+#: The order and the word before the time are ours; day and month names are CLDR's (Babel).
 _LONG_DATE = {
-    "fr": "EEEE d MMMM y 'à' HH:mm",
-    "en": "EEEE d MMMM y 'at' HH:mm",
-    "de": "EEEE d. MMMM y 'um' HH:mm",
-    "it": "EEEE d MMMM y 'alle' HH:mm",
-    "es": "EEEE d MMMM y 'a las' HH:mm",
+    "fr": "{day} {d} {month} {y} à {hm}",
+    "en": "{day} {d} {month} {y} at {hm}",
+    "de": "{day} {d}. {month} {y} um {hm}",
+    "it": "{day} {d} {month} {y} alle {hm}",
+    "es": "{day} {d} {month} {y} a las {hm}",
 }
+
+
+@functools.cache
+def _day_month_names(lang: str) -> tuple[dict[int, str], dict[int, str]]:
+    """Weekdays (Monday = 0) and months (January = 1), wide, in `lang` (format context)."""
+    return (dict(babel.dates.get_day_names("wide", locale=lang)),
+            dict(babel.dates.get_month_names("wide", locale=lang)))
 
 
 def long_date(value: datetime | None, lang: str = "fr", tz: str = "Europe/Paris") -> str:
@@ -85,8 +95,11 @@ def long_date(value: datetime | None, lang: str = "fr", tz: str = "Europe/Paris"
         return "—"
     if lang not in _LONG_DATE:
         lang = "en"
-    return babel.dates.format_datetime(value.astimezone(ZoneInfo(tz)), _LONG_DATE[lang],
-                                       locale=lang)
+    local = value.astimezone(ZoneInfo(tz))
+    days, months = _day_month_names(lang)
+    return _LONG_DATE[lang].format(day=days[local.weekday()], d=local.day,
+                                   month=months[local.month], y=local.year,
+                                   hm=local.strftime("%H:%M"))
 
 
 def money(amount: Any, locale: str) -> str:
@@ -101,6 +114,7 @@ def number(value: float, fmt: str, locale: str) -> str:
 
 
 def catalog_path(locale: str) -> Path:
+    """templates/locale/<lang>/LC_MESSAGES/sellerbot.po, next to the shipped templates."""
     return shipped_templates_dir() / "locale" / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
@@ -113,6 +127,54 @@ def load_translations(locale: str) -> babel.support.Translations:
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
     return babel.support.Translations(compiled, domain=DOMAIN)
+
+
+class _TranslateAtCompile(jinja2.visitor.NodeTransformer):
+    """_("…") and pgettext("ctx", "…") with constant messages become their translation in the
+    compiled template: the same text newstyle gettext gives at each render (Markup in HTML,
+    then % with the named values), without a gettext call per message per render."""
+
+    def __init__(self, translations: babel.support.Translations) -> None:
+        self.translations = translations
+        self.autoescape = False  # of the template being compiled
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        node = self.generic_visit(node)
+        name = node.node.name if isinstance(node.node, nodes.Name) else None
+        texts = [a.value for a in node.args if isinstance(a, nodes.Const)]
+        if (name not in ("_", "gettext", "pgettext") or node.dyn_args or node.dyn_kwargs
+                or len(texts) != len(node.args) or not all(isinstance(t, str) for t in texts)):
+            return node
+        if name == "pgettext" and len(texts) == 2:
+            text = self.translations.pgettext(*texts)
+        elif name != "pgettext" and len(texts) == 1:
+            text = self.translations.gettext(texts[0])
+        else:
+            return node
+        if not node.kwargs:  # nothing to format: the final text, as template data
+            text = text % {}
+            return nodes.Const(Markup(text) if self.autoescape else text, lineno=node.lineno)
+        message = nodes.Const(Markup(text) if self.autoescape else text, lineno=node.lineno)
+        values = nodes.Dict([nodes.Pair(nodes.Const(k.key), k.value) for k in node.kwargs],
+                            lineno=node.lineno)
+        return nodes.Mod(message, values, lineno=node.lineno)
+
+
+class _CatalogEnvironment(jinja2.Environment):
+    """An environment for one language whose templates compile with their words translated."""
+
+    def __init__(self, translations: babel.support.Translations, **options: Any) -> None:
+        super().__init__(extensions=["jinja2.ext.i18n"], **options)
+        # newstyle: _("… %(ref)s", ref=case.ref) formats after translating and, in HTML,
+        # escapes the values but not the translated words (they may hold markup). Still
+        # installed for ngettext, and for a seller's template the compile step cannot see.
+        self.install_gettext_translations(translations, newstyle=True)
+        self._translate = _TranslateAtCompile(translations)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        escape = self.autoescape
+        self._translate.autoescape = bool(escape(name) if callable(escape) else escape)
+        return self._translate.visit(super()._parse(source, name, filename))
 
 
 class Renderer:
@@ -142,16 +204,17 @@ class Renderer:
             locale = "en"
         env = self._envs.get(locale)
         if env is None:
-            env = jinja2.Environment(
-                loader=self._loader(locale),
+            env = _CatalogEnvironment(
+                load_translations(locale), loader=self._loader(locale),
                 autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
                                                     default_for_string=False),
-                undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"],
+                undefined=jinja2.StrictUndefined,
                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
             )
-            env.install_gettext_translations(load_translations(locale), newstyle=True)
             env.filters.update(
-                short_dt=_fmt_dt, long_date=long_date, plain=str,
+                short_dt=_fmt_dt, long_date=long_date,
+                # a translated word used as a value (a label in a dict) is escaped like one
+                plain=str,
                 money=functools.partial(money, locale=locale),
                 number=lambda value, fmt, _loc=locale: number(value, fmt, _loc))
             self._envs[locale] = env
