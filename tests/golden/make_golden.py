@@ -8,7 +8,9 @@ branches they leave out: a cancellation request, a forwarded notice to confirm, 
 with and without a draft, link or case) and writes tests/golden/<locale>/<name>.golden.
 tests/test_golden.py then compares each rendering with its file byte for byte. The files
 committed first were generated from the per-locale templates (templates/<locale>/), before the
-templates became one set with translation catalogs: they are what the seller read then.
+templates became one set with translation catalogs: they are what the seller read then. One
+change was regenerated deliberately, before the move: en/de/it/es uncertain.golden, where a case
+with no role read "(NONE)" and now reads "(?)" as French always did.
 """
 
 from __future__ import annotations
