@@ -227,7 +227,7 @@ def test_digest_templates_render(store: Store, loc: str) -> None:
     subject, text, html = RENDERER.render_parts("digest", loc, _ctx(loc, d))
     assert "\n" not in subject and subject.startswith("[SB] ")
     assert " 4 " in subject and _fmt_dt(D_CLAIM, TZ) in subject and "20/11 06:00" in subject
-    raw_subject = RENDERER.env.get_template(f"{loc}/digest.subject.j2").render(**_ctx(loc, d))
+    raw_subject = RENDERER.env_for(loc).get_template("digest.subject.j2").render(**_ctx(loc, d))
     assert "\n" not in raw_subject.strip()
     for part in (text, html):
         assert "None" not in part and "Undefined" not in part
