@@ -46,7 +46,7 @@ class Store:
         return migrate(self.db)
 
     def transaction(self) -> AbstractContextManager[None]:
-        """BEGIN IMMEDIATE … COMMIT: a decision and its outbox rows land together or not at all."""
+        """BEGIN IMMEDIATE … COMMIT: a decision and its outbox rows land together, or none."""
         return transaction(self.conn)
 
     # -- intake progress and messages (messages.py) ----------------------------------------
