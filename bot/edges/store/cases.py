@@ -22,10 +22,10 @@ class Cases:
     def next_ref(self, prefix: str, year: int) -> str:
         """R-2026-0001, R-2026-0002, …: one counter per prefix and year."""
         name = f"{prefix}-{year}"
-        self._db.execute("insert into counters(name, value) values (?, 1) on conflict(name) "
-                         "do update set value = value + 1", [name])
-        value = self._db.execute("select value from counters where name = ?",
-                                 [name]).fetchone()[0]
+        self._conn.execute("insert into counters(name, value) values (?, 1) on conflict(name) "
+                           "do update set value = value + 1", [name])
+        value = self._conn.execute("select value from counters where name = ?",
+                                   [name]).fetchone()[0]
         return f"{name}-{value:04d}"
 
     def insert_case(self, row: dict[str, Any]) -> dict[str, Any]:

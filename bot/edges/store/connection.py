@@ -10,7 +10,11 @@ from .files import private_file
 
 
 def open_connection(path: str, *, readonly: bool) -> sqlite3.Connection:
-    """Autocommit connection (transactions are explicit); a writer creates the file 0600."""
+    """Autocommit connection (transactions are explicit); a writer creates the file 0600.
+
+    The store's parts run their SQL on it directly: in autocommit mode sqlite-utils'
+    `Database.execute` adds nothing but a wrapper call, which the hot path of a sync skips.
+    sqlite-utils stays for its table helpers (rows_where, update, upsert) and the schema."""
     if not readonly:
         private_file(path)
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)

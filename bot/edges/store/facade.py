@@ -34,7 +34,7 @@ class Store:
         self._cases = Cases(self.conn, self.db)
         self._reminders = Reminders(self.conn, self.db)
         self._outbox = Outbox(self.conn, self.db)
-        self._digests = Digests(self.db)
+        self._digests = Digests(self.conn)
         self._orders = Orders(self.db)
         if not readonly:
             self.migrate()

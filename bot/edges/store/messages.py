@@ -26,7 +26,7 @@ class Messages:
     def save_sync_state(self, account: str, folder: str, uidvalidity: int, last_uid: int,
                         now: datetime) -> None:
         """A new UIDVALIDITY starts the folder over; otherwise last_uid never goes back."""
-        self._db.execute(
+        self._conn.execute(
             "insert into sync_state(account, folder, uidvalidity, last_uid, last_sync_at) "
             "values (?, ?, ?, ?, ?) on conflict(account, folder) do update set "
             "uidvalidity = excluded.uidvalidity, "
@@ -36,11 +36,11 @@ class Messages:
             [account, folder, uidvalidity, last_uid, iso(now)])
 
     def touch_sync(self, account: str, folder: str, now: datetime) -> None:
-        self._db.execute("update sync_state set last_sync_at = ? where account = ? and "
-                         "folder = ?", [iso(now), account, folder])
+        self._conn.execute("update sync_state set last_sync_at = ? where account = ? and "
+                           "folder = ?", [iso(now), account, folder])
 
     def seen_uid(self, account: str, folder: str, uidvalidity: int, uid: int) -> bool:
-        return self._db.execute(
+        return self._conn.execute(
             "select 1 from messages where account = ? and folder = ? and uidvalidity = ? "
             "and uid = ?", [account, folder, uidvalidity, uid]).fetchone() is not None
 
@@ -50,7 +50,7 @@ class Messages:
         if not uids:
             return {}
         marks = ",".join("?" * len(uids))
-        rows = self._db.execute(
+        rows = self._conn.execute(
             f"select uid, status from messages where account = ? and folder = ? and "
             f"uidvalidity = ? and uid in ({marks})", [account, folder, uidvalidity, *uids])
         return {uid: status for uid, status in rows.fetchall()}
@@ -58,11 +58,11 @@ class Messages:
     def seen_content(self, message_id: str | None, body_hash: str) -> dict[str, Any] | None:
         """A message already processed under another UID (UIDVALIDITY reset, Gmail labels)."""
         if message_id:
-            row = self._db.execute(
+            row = self._conn.execute(
                 "select id, status, case_id from messages where message_id = ? and body_hash = ? "
                 "and status != 'duplicate' limit 1", [message_id, body_hash]).fetchone()
         else:
-            row = self._db.execute(
+            row = self._conn.execute(
                 "select id, status, case_id from messages where body_hash = ? "
                 "and status != 'duplicate' limit 1", [body_hash]).fetchone()
         return {"id": row[0], "status": row[1], "case_id": row[2]} if row else None
@@ -78,11 +78,11 @@ class Messages:
         return row[0] if row else "-"
 
     def set_message_status(self, message_row: int, status: str, reason: str) -> None:
-        self._db.execute("update messages set status = ?, reason = ? where id = ?",
-                         [status, reason, message_row])
+        self._conn.execute("update messages set status = ?, reason = ? where id = ?",
+                           [status, reason, message_row])
 
     def set_message_case(self, message_row: int, case_id: int) -> None:
-        self._db.execute("update messages set case_id = ? where id = ?", [case_id, message_row])
+        self._conn.execute("update messages set case_id = ? where id = ?", [case_id, message_row])
 
     def quarantine(self, message_row: int, reason: str, raw: bytes, now: datetime) -> int:
         return insert_row(self._conn, "quarantine", {

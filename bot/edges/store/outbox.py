@@ -36,7 +36,7 @@ class Outbox:
                 case_id: int | None = None, message_id: str | None = None,
                 status: str = "pending") -> int | None:
         """Add an effect once: the same effect_key twice is a no-op (returns None)."""
-        cur = self._db.execute(
+        cur = self._conn.execute(
             "insert or ignore into outbox(case_id, kind, effect_key, message_id, payload, "
             "status, attempts, next_attempt_at, created_at) values (?, ?, ?, ?, ?, ?, "
             "0, ?, ?)", [case_id, kind, effect_key, message_id,
@@ -72,8 +72,8 @@ class Outbox:
             changes["done_at"] = iso(now)
         self._db["outbox"].update(effect_id, changes)
         if attempt:
-            self._db.execute("update outbox set attempts = attempts + 1 where id = ?",
-                             [effect_id])
+            self._conn.execute("update outbox set attempts = attempts + 1 where id = ?",
+                               [effect_id])
 
     def count_replies_since(self, to_addr: str, since: datetime,
                             case_id: int | None | bool = False) -> int:
@@ -87,11 +87,11 @@ class Outbox:
         elif case_id is not False:
             sql += " and case_id = ?"
             args.append(case_id)
-        return int(self._db.execute(sql, args).fetchone()[0])
+        return int(self._conn.execute(sql, args).fetchone()[0])
 
     def active_link(self, case_id: int, role: str) -> bool:
         """A request for this case's link is queued, running or done (not failed/uncertain)."""
-        return self._db.execute(
+        return self._conn.execute(
             "select 1 from outbox where kind = 'http' and case_id = ? and "
             "json_extract(payload, '$.role') = ? and "
             "status in ('pending', 'retrying', 'inflight', 'done') limit 1",
@@ -99,20 +99,20 @@ class Outbox:
 
     def effects_for_reply(self, in_reply_to: str) -> list[dict[str, Any]]:
         """The link requests one seller reply asked for (answered together, once)."""
-        return _with_payload(dict_rows(self._db.execute(
+        return _with_payload(dict_rows(self._conn.execute(
             "select * from outbox where kind = 'http' and "
             "json_extract(payload, '$.reply.in_reply_to') = ? order by id", [in_reply_to])))
 
     def buyer_effects_for_reply(self, in_reply_to: str) -> list[dict[str, Any]]:
         """The buyer mails one seller reply queued (its answer waits for all of them)."""
-        return _with_payload(dict_rows(self._db.execute(
+        return _with_payload(dict_rows(self._conn.execute(
             "select * from outbox where kind = 'email' and "
             "json_extract(payload, '$.on_sent.reply.in_reply_to') = ? order by id",
             [in_reply_to])))
 
     def set_effect_payload(self, effect_key: str, payload: dict[str, Any]) -> None:
-        self._db.execute("update outbox set payload = ? where effect_key = ?",
-                         [json.dumps(payload, ensure_ascii=False), effect_key])
+        self._conn.execute("update outbox set payload = ? where effect_key = ?",
+                           [json.dumps(payload, ensure_ascii=False), effect_key])
 
     def inflight_effects(self) -> list[dict[str, Any]]:
         return self.effects(("inflight",))

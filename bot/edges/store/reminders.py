@@ -23,16 +23,16 @@ class Reminders:
         self._db = db
 
     def add_reminder(self, case_id: int, due_at: datetime, kind: str, seq: int) -> None:
-        self._db.execute("insert or ignore into reminders(case_id, due_at, kind, seq, status) "
-                         "values (?, ?, ?, ?, 'pending')", [case_id, iso(due_at), kind, seq])
+        self._conn.execute("insert or ignore into reminders(case_id, due_at, kind, seq, status) "
+                           "values (?, ?, ?, ?, 'pending')", [case_id, iso(due_at), kind, seq])
 
     def due_reminders(self, now: datetime) -> list[dict[str, Any]]:
         return list(self._db["reminders"].rows_where("status = 'pending' and due_at <= ?",
                                                      [iso(now)], order_by="due_at"))
 
     def next_reminder_at(self) -> datetime | None:
-        row = self._db.execute("select min(due_at) from reminders where status = 'pending'"
-                               ).fetchone()
+        row = self._conn.execute("select min(due_at) from reminders where status = 'pending'"
+                                 ).fetchone()
         return parse_iso(row[0]) if row and row[0] else None
 
     def set_reminder_status(self, reminder_id: int, status: str, now: datetime) -> None:
@@ -40,8 +40,8 @@ class Reminders:
                            [status, iso(now), reminder_id])
 
     def cancel_reminders(self, case_id: int, now: datetime) -> int:
-        cur = self._db.execute("update reminders set status = 'cancelled', sent_at = ? "
-                               "where case_id = ? and status = 'pending'", [iso(now), case_id])
+        cur = self._conn.execute("update reminders set status = 'cancelled', sent_at = ? "
+                                 "where case_id = ? and status = 'pending'", [iso(now), case_id])
         return cur.rowcount
 
     def reminders(self, case_id: int) -> list[dict[str, Any]]:
