@@ -26,7 +26,7 @@ WALL_CLOCK_ALLOWED = {  # path under bot/ (a folder ends with /)
     "edges/oauth/": "token lifetimes are the provider's wall time",
     "app/ops/checks.py": "the OAuth check of `check-config --connect` (provider wall time)",
     "edges/metrics.py": "only a default; the daemon hands its own clock",
-    "demo/sandbox.py": "the loopback stand-in servers keep the real clock, as servers do",
+    "demo/sandbox/loopback.py": "the loopback stand-in servers keep the real clock, as servers do",
 }
 
 

@@ -17,6 +17,7 @@ import re
 import smtplib
 import tempfile
 import threading
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -102,28 +103,100 @@ def _next_ship_slot(settings: Any, now: datetime) -> datetime:
     return next(s for s in slots if s > now)
 
 
-def _ship_by_reminder(echo: Any, daemon: Daemon, clock: FixedClock, settings: Any, host: str,
-                      port: int, sink: SmtpSink, timeout: float) -> None:
+@dataclass
+class _Scene:
+    """What every step of the demo acts on: the daemon, its clock, the servers around it."""
+
+    echo: Any
+    daemon: Daemon
+    clock: FixedClock
+    settings: Any
+    sink: SmtpSink
+    standin: ActionLinkStandIn
+    intake: tuple[str, int]  # host, port of the daemon's SMTP intake
+    timeout: float
+
+    def say(self, text: str, *, paragraph: bool = True) -> None:
+        """A line stamped with the demo clock (after a blank line, unless the first)."""
+        self.echo(("\n" if paragraph else "") + f"[{self.clock.now():%Y-%m-%d %H:%M} UTC] {text}")
+
+    def send(self, sender: str, to: str, raw: bytes) -> None:
+        """Mail `raw` to the daemon's intake, as Amazon or the seller would."""
+        with smtplib.SMTP(*self.intake) as smtp:
+            smtp.sendmail(sender, [to], raw)
+
+
+def _return_request(scene: _Scene) -> None:
+    """Amazon's return request comes in; the seller gets a notice."""
+    scene.say("Amazon sends a French return request (02_fr_return_request_multipart.eml) "
+              "to the intake", paragraph=False)
+    scene.send("donotreply@amazon.com", "ventes@lumen-et-cie.fr",
+               redated(_sample("02_fr_return_request_multipart.eml"),
+                       scene.clock.now() - timedelta(minutes=1)))
+    notice = scene.sink.wait_for(1, scene.timeout)[-1]
+    _show(scene.echo, "notice sent to the seller", notice.message)
+
+
+def _first_reminder(scene: _Scene) -> email.message.Message:
+    """The clock jumps to the case's first reminder; the reminder mail is returned."""
+    scene.clock.advance(hours=1)
+    assert scene.daemon.store is not None
+    first = scene.daemon.store.next_reminder_at()
+    if first is not None:
+        scene.clock.set(first + timedelta(seconds=1))
+    scene.say("the clock jumps to the first reminder")
+    scene.daemon.wake()
+    reminder = scene.sink.wait_for(2, scene.timeout)[-1]
+    _show(scene.echo, "reminder", reminder.message)
+    return reminder.message
+
+
+def _seller_authorizes(scene: _Scene, reminder: email.message.Message) -> None:
+    """The seller replies AUTORISER; the link is requested and confirmed in the thread."""
+    scene.clock.advance(minutes=5)
+    scene.say("the seller answers the reminder with AUTORISER (quoted text below her reply "
+              "is ignored)")
+    scene.send(SELLER, str(reminder["Reply-To"]),
+               seller_reply(reminder, "AUTORISER", scene.clock.now()))
+    hits = scene.standin.wait_for_hits(1, scene.timeout)
+    scene.echo(click.style("\n── Seller Central stand-in", fg="cyan"))
+    for hit in hits:
+        scene.echo(f"  {hit.method} {hit.path}?{hit.query}")
+    confirmation = scene.sink.wait_for(3, scene.timeout)[-1]
+    _show(scene.echo, "confirmation, in the same thread", confirmation.message)
+
+
+def _ship_by_reminder(scene: _Scene) -> None:
     """An order mail ("Vendu, expédiez maintenant") due the day of the next ship list; the
     clock jumps there and the list reminds the seller to ship it and reply EXPÉDIÉ."""
+    clock, settings = scene.clock, scene.settings
     slot = _next_ship_slot(settings, clock.now())
     raw = _sample("14_fr_order_placed.eml").replace(
         "Exp=C3=A9dier avant le : 24 nov. 2026".encode(),
         f"Exp=C3=A9dier avant le : {slot:%d/%m/%Y}".encode())
     clock.advance(minutes=1)
-    echo(f"\n[{clock.now():%Y-%m-%d %H:%M} UTC] Amazon sends an order notification "
-         "(14_fr_order_placed.eml), to ship by the end of the next ship-list day")
-    with smtplib.SMTP(host, port) as smtp:
-        smtp.sendmail("seller-notification@amazon.fr", ["ventes@lumen-et-cie.fr"],
-                      redated(raw, clock.now() - timedelta(minutes=1)))
-    daemon.barrier(timeout)  # the order is stored before the clock moves
-    before = len(sink.messages)
+    scene.say("Amazon sends an order notification (14_fr_order_placed.eml), to ship by the "
+              "end of the next ship-list day")
+    scene.send("seller-notification@amazon.fr", "ventes@lumen-et-cie.fr",
+               redated(raw, clock.now() - timedelta(minutes=1)))
+    scene.daemon.barrier(scene.timeout)  # the order is stored before the clock moves
+    before = len(scene.sink.messages)
     clock.set(slot + timedelta(seconds=1))
-    echo(f"\n[{clock.now():%Y-%m-%d %H:%M} UTC] the clock jumps to the ship list "
-         f"({slot.astimezone(ZoneInfo(settings.seller.timezone)):%H:%M} local time)")
-    daemon.wake()
-    reminder = sink.wait_for(before + 1, timeout)[-1]
-    _show(echo, "ship-by reminder", reminder.message)
+    scene.say("the clock jumps to the ship list "
+              f"({slot.astimezone(ZoneInfo(settings.seller.timezone)):%H:%M} local time)")
+    scene.daemon.wake()
+    reminder = scene.sink.wait_for(before + 1, scene.timeout)[-1]
+    _show(scene.echo, "ship-by reminder", reminder.message)
+
+
+def _summary(scene: _Scene) -> None:
+    assert scene.daemon.store is not None
+    cases = scene.daemon.store.cases_where("1", [])
+    case = cases[0] if cases else None
+    scene.echo(click.style(f"\nCase {case['ref']}: {case['state']}" if case else "no case",
+                           bold=True))
+    scene.echo(f"{len(scene.sink.messages)} mails sent, {len(scene.standin.hits)} link "
+               "request(s); nothing sent twice.")
 
 
 def run_demo(echo: Any = click.echo, timeout: float = 15.0, start: datetime | None = None) -> int:
@@ -138,51 +211,16 @@ def run_demo(echo: Any = click.echo, timeout: float = 15.0, start: datetime | No
         worker = threading.Thread(target=daemon.serve, name="worker", daemon=True)
         worker.start()
         intake.start()
-        host, port = intake.address
+        scene = _Scene(echo, daemon, clock, settings, sink, standin, intake.address, timeout)
         try:
+            host, port = intake.address
             echo(click.style("sellerbot demo", bold=True) + " — everything in this process: "
                  f"SMTP intake {host}:{port}, outgoing mail sink {sink.host}:{sink.port}, "
                  f"Seller Central stand-in {standin.base_url}")
-            echo(f"[{clock.now():%Y-%m-%d %H:%M} UTC] Amazon sends a French return request "
-                 "(02_fr_return_request_multipart.eml) to the intake")
-            with smtplib.SMTP(host, port) as smtp:
-                smtp.sendmail("donotreply@amazon.com", ["ventes@lumen-et-cie.fr"],
-                              redated(_sample("02_fr_return_request_multipart.eml"),
-                                      clock.now() - timedelta(minutes=1)))
-            notice = sink.wait_for(1, timeout)[-1]
-            _show(echo, "notice sent to the seller", notice.message)
-
-            clock.advance(hours=1)
-            assert daemon.store is not None
-            first = daemon.store.next_reminder_at()
-            if first is not None:
-                clock.set(first + timedelta(seconds=1))
-            echo(f"\n[{clock.now():%Y-%m-%d %H:%M} UTC] the clock jumps to the first reminder")
-            daemon.wake()
-            reminder = sink.wait_for(2, timeout)[-1]
-            _show(echo, "reminder", reminder.message)
-
-            clock.advance(minutes=5)
-            echo(f"\n[{clock.now():%Y-%m-%d %H:%M} UTC] the seller answers the reminder with "
-                 "AUTORISER (quoted text below her reply is ignored)")
-            with smtplib.SMTP(host, port) as smtp:
-                smtp.sendmail(SELLER, [str(reminder.message["Reply-To"])],
-                              seller_reply(reminder.message, "AUTORISER", clock.now()))
-            hits = standin.wait_for_hits(1, timeout)
-            echo(click.style("\n── Seller Central stand-in", fg="cyan"))
-            for hit in hits:
-                echo(f"  {hit.method} {hit.path}?{hit.query}")
-            confirmation = sink.wait_for(3, timeout)[-1]
-            _show(echo, "confirmation, in the same thread", confirmation.message)
-
-            _ship_by_reminder(echo, daemon, clock, settings, host, port, sink, timeout)
-
-            cases = daemon.store.cases_where("1", [])
-            case = cases[0] if cases else None
-            echo(click.style(f"\nCase {case['ref']}: {case['state']}" if case else "no case",
-                             bold=True))
-            echo(f"{len(sink.messages)} mails sent, {len(standin.hits)} link request(s); "
-                 "nothing sent twice.")
+            _return_request(scene)
+            _seller_authorizes(scene, _first_reminder(scene))
+            _ship_by_reminder(scene)
+            _summary(scene)
         finally:
             intake.stop()
             daemon.stop()
