@@ -172,3 +172,20 @@ def test_flows_and_the_app_compose_instead_of_inheriting(path: Path) -> None:
 def test_the_service_has_no_base_class() -> None:
     from bot.app.service import Service
     assert Service.__bases__ == (object,)
+
+
+PRODUCT_FILES = sorted(BOT.rglob("*.py"))
+MAX_FILE_LINES, MAX_FUNCTION_LINES = 400, 60
+
+
+@pytest.mark.parametrize("path", PRODUCT_FILES, ids=lambda p: str(p.relative_to(BOT)))
+def test_rooms_stay_small(path: Path) -> None:
+    """A file that outgrows 400 lines, or a function 60, holds more than one responsibility:
+    split it along them (as the packages under core/, edges/ and app/ are)."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\n") <= MAX_FILE_LINES, f"{text.count(chr(10))} lines"
+    long = [f"{node.name}: {node.end_lineno - node.lineno + 1} lines"
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+    assert not long, long
