@@ -147,6 +147,12 @@ class DovecotServer:
                  f"{self.mail_dir / name}::" for name, pw in self.users.items()]
         self.passwd_path.write_text("\n".join(lines) + "\n")
         os.chmod(self.passwd_path, 0o644)
+        # Under libfaketime (scripts/test-faketime) Dovecot's children must keep the shifted
+        # clock: Dovecot clears its children's environment, and a master that sees time
+        # move back 400 days stops launching services for three minutes.
+        faked = [name for name in os.environ if name.startswith("FAKETIME")]
+        keep_faketime = ("import_environment = TZ CORE_OUTOFMEM CORE_ERROR LISTEN_PID "
+                         "LISTEN_FDS LD_PRELOAD " + " ".join(faked) + "\n") if faked else ""
         self.config_path.write_text(f"""\
 # Written by tests/dovecot.py for one test run; nothing here is read from /etc/dovecot.
 protocols = imap
@@ -195,7 +201,7 @@ service imap-login {{
     port = 0
   }}
 }}
-{rootless}""")
+{rootless}{keep_faketime}""")
 
     # -- lifecycle ------------------------------------------------------------------------
     @property
