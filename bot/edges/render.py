@@ -185,6 +185,7 @@ class Renderer:
         self.extra_dir = Path(extra_dir) if extra_dir else None
         self.shipped_dir = shipped_templates_dir()
         self._envs: dict[str, jinja2.Environment] = {}
+        self._found: dict[tuple[str, str], jinja2.Template | None] = {}
 
     def _loader(self, locale: str) -> jinja2.BaseLoader:
         """The seller's `<dir>/<locale>/` then `<dir>/`, then the shipped set; `fr/_macros.j2`
@@ -210,6 +211,8 @@ class Renderer:
                                                     default_for_string=False),
                 undefined=jinja2.StrictUndefined,
                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                # templates are read once per Renderer; SIGHUP builds a new one (no stat a render)
+                auto_reload=False,
             )
             env.filters.update(
                 short_dt=_fmt_dt, long_date=long_date,
@@ -225,22 +228,36 @@ class Renderer:
                  if "/" not in n and not n.startswith("_") and n.endswith(".j2")}
         return sorted(names)
 
+    def _template(self, locale: str, filename: str) -> jinja2.Template | None:
+        """The compiled template, or None; a miss is remembered too (most messages have no
+        hand-written HTML, and a miss would walk every loader again on each render)."""
+        key = (locale, filename)
+        if key not in self._found:
+            try:
+                self._found[key] = self.env_for(locale).get_template(filename)
+            except jinja2.TemplateNotFound:
+                self._found[key] = None
+        return self._found[key]
+
     def render_parts(self, name: str, locale: str, context: dict[str, Any]) -> tuple[str, str, str]:
         """(subject, text, html) for template `name`, falling back to English then French."""
         for loc in dict.fromkeys((locale, "en", "fr")):
-            env = self.env_for(loc)
-            try:
-                subject_t = env.get_template(f"{name}.subject.j2")
-            except jinja2.TemplateNotFound:
+            subject_t = self._template(loc, f"{name}.subject.j2")
+            if subject_t is None:
                 continue
             subject = header_safe(subject_t.render(**context), 250)
-            text = _BLANK_RUNS.sub("\n\n", env.get_template(f"{name}.txt.j2")
-                                   .render(**context))  # optional blocks leave blank runs
-            try:
-                html = env.get_template(f"{name}.html.j2").render(**context)
-            except jinja2.TemplateNotFound:
-                # No hand-written HTML: the text, escaped, in the locale's layout.
-                html = env.get_template("_layout.html.j2").render(**context, body_text=text)
+            text_t = self._template(loc, f"{name}.txt.j2")
+            if text_t is None:
+                raise jinja2.TemplateNotFound(f"{name}.txt.j2 ({loc})")
+            # optional blocks leave blank runs
+            text = _BLANK_RUNS.sub("\n\n", text_t.render(**context))
+            html_t = self._template(loc, f"{name}.html.j2")
+            if html_t is not None:
+                html = html_t.render(**context)
+            else:  # no hand-written HTML: the text, escaped, in the locale's layout
+                layout = self._template(loc, "_layout.html.j2")
+                assert layout is not None, "the shipped templates hold _layout.html.j2"
+                html = layout.render(**context, body_text=text)
             return subject, text, html
         raise jinja2.TemplateNotFound(f"{name} ({locale})")
 
