@@ -71,10 +71,4 @@ class ActionLinks:
             results.append(response.get("entry") or {
                 "command": other["payload"]["role"], "ok": False, "text": "link_failed",
                 "url": other["payload"]["url"], "detail": other["status"]})
-        thread_case = self.store.case(reply["case_id"]) if reply.get("case_id") else None
-        self.seller_mail.send(thread_case, "command_result", now,
-                              effect_key=f"result:{reply['in_reply_to']}", to=reply["to"],
-                              in_reply_to=reply["in_reply_to"],
-                              references=tuple(reply["references"]),
-                              extra={"results": results, "errors": reply.get("errors", []),
-                                     "limited": reply.get("limited")})
+        self.seller_mail.command_result(reply, results, now)

@@ -111,13 +111,7 @@ class Answers:
         results = [({"command": r["command"], "ok": False, "text": "send_failed",
                      "detail": failed[r["effect"]], "ref": r.get("ref")}
                     if r.get("effect") in failed else r) for r in reply["results"]]
-        thread_case = self.store.case(reply["case_id"]) if reply.get("case_id") else None
-        self.seller_mail.send(thread_case, "command_result", now,
-                           effect_key=f"result:{reply['in_reply_to']}", to=reply["to"],
-                           in_reply_to=reply["in_reply_to"],
-                           references=tuple(reply["references"]),
-                           extra={"results": results, "errors": reply.get("errors", []),
-                                  "limited": reply.get("limited")})
+        self.seller_mail.command_result(reply, results, now)
 
     def failed(self, effect: dict[str, Any], error: str, now: datetime) -> None:
         """Refused for good (e.g. sender not approved): the case stays open, reminders keep

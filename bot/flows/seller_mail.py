@@ -130,6 +130,17 @@ class SellerMail:
             case["data"] = data
         return message_id
 
+    def command_result(self, reply: dict[str, Any], results: list[dict[str, Any]],
+                       now: datetime) -> None:
+        """The one answer to a seller's reply that waited for its effects (links, buyer
+        mail), in the reply's thread, once: keyed by the reply's Message-ID."""
+        thread_case = self.store.case(reply["case_id"]) if reply.get("case_id") else None
+        self.send(thread_case, "command_result", now,
+                  effect_key=f"result:{reply['in_reply_to']}", to=reply["to"],
+                  in_reply_to=reply["in_reply_to"], references=tuple(reply["references"]),
+                  extra={"results": results, "errors": reply.get("errors", []),
+                         "limited": reply.get("limited")})
+
     def alert_quarantine(self, notice: Notice, reason: str, now: datetime) -> None:
         """Seller alerted once per layout (unrecognized) or per message (suspicious)."""
         if notice.kind == Kind.SUSPICIOUS:
