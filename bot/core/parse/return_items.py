@@ -63,6 +63,13 @@ def _row_item(cols: dict[str, int], cells: list[str]) -> tuple[Item, str | None,
                  price=find_money(price) if price else None), cell("reason"), cell("comment"))
 
 
+def _items_of(cols: dict[str, int], rows: list[list[str]],
+              ) -> tuple[list[Item], list[tuple[str | None, str | None]]]:
+    """Each table row as an item, with its (reason, comment) kept beside it."""
+    read = [_row_item(cols, cells) for cells in rows]
+    return [item for item, _, _ in read], [(reason, comment) for _, reason, comment in read]
+
+
 def pipe_items(text: str) -> tuple[list[Item], list[tuple[str | None, str | None]]]:
     """Plain-text tables: a 'Order Item | ASIN | SKU | ...' header line, one line per row."""
     if "|" not in text:
@@ -75,20 +82,15 @@ def pipe_items(text: str) -> tuple[list[Item], list[tuple[str | None, str | None
         cols = _columns(heads)
         if "title" not in cols and "asin" not in cols or len(cols) < 3:
             continue
-        items, extra = [], []
+        rows: list[list[str]] = []
         for row in lines[i + 1:]:
             if row.count("|") < 2:
-                if row.strip():
-                    break
-                if items:
+                if row.strip() or rows:
                     break
                 continue
-            cells = [c.strip() for c in row.strip().strip("|").split("|")]
-            it, reason, comment = _row_item(cols, cells)
-            items.append(it)
-            extra.append((reason, comment))
-        if items:
-            return items, extra
+            rows.append([c.strip() for c in row.strip().strip("|").split("|")])
+        if rows:
+            return _items_of(cols, rows)
     return [], []
 
 
@@ -116,18 +118,12 @@ def table_items(ctx: Ctx) -> tuple[list[Item], list[tuple[str | None, str | None
         if "title" not in cols and "asin" not in cols:
             continue
         container = header_tr.parent
-        items, extra = [], []
-        for tr in (container.iter() if container is not None else ()):
-            if tr.tag != "tr" or tr.mem_id == header_tr.mem_id:
-                continue
-            cells = [_cell_text(c) for c in tr.iter() if c.tag in ("td", "th")]
-            if not cells:
-                continue
-            it, reason, comment = _row_item(cols, cells)
-            items.append(it)
-            extra.append((reason, comment))
-        if items:
-            return items, extra
+        rows = [cells for tr in (container.iter() if container is not None else ())
+                if tr.tag == "tr" and tr.mem_id != header_tr.mem_id
+                for cells in [[_cell_text(c) for c in tr.iter() if c.tag in ("td", "th")]]
+                if cells]
+        if rows:
+            return _items_of(cols, rows)
     return [], []
 
 
